@@ -1,0 +1,13 @@
+/* The device's random stream (docs/protocol.md section 3):
+ * block_i = SHA256(SHA256("keybench-rng" || seed(8) || wipes(4)) || i(4)), byte by byte. */
+#ifndef KB_RNG_H
+#define KB_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void kb_rng_seed(uint64_t seed, uint32_t wipes);
+uint8_t kb_rng_byte(void);
+void kb_rng_bytes(uint8_t *out, size_t n);
+
+#endif

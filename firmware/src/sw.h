@@ -1,0 +1,22 @@
+/* Status words (docs/protocol.md section 2; protocol/status.py). */
+#ifndef KB_SW_H
+#define KB_SW_H
+
+#define SW_OK 0x9000u
+#define SW_APDU_WRONG_LENGTH 0x6700u
+#define SW_USER_NOT_CONFIRMED 0x6940u
+#define SW_SIGNATURE_VERIFY_FAIL 0x6942u
+#define SW_MNEMONIC_CHECK_FAILED 0x6943u
+#define SW_CANCEL_MNEMONIC_CHECK 0x6944u
+#define SW_CONDITIONS_NOT_SATISFIED 0x6985u
+#define SW_COMMAND_DATA_ERROR 0x6A80u
+#define SW_APPLET_NOT_EXIST 0x6A82u
+#define SW_INCORRECT_P1P2 0x6A86u
+#define SW_INS_NOT_SUPPORTED 0x6D00u
+#define SW_CLA_NOT_SUPPORTED 0x6E00u
+#define SW_WALLET_NOT_CREATED 0xF000u
+#define SW_IN_MENU_PAGE 0xF080u
+#define SW_PIN_NOT_VERIFIED 0xF081u
+#define SW_PIN_WRONG_BASE 0x63C0u
+
+#endif

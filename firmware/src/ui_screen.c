@@ -1,0 +1,166 @@
+/* What the screen shows (docs/device.md "Screens"). */
+#include <string.h>
+
+#include "bip39.h"
+#include "fmt.h"
+#include "secrets.h"
+#include "ui.h"
+
+static const char *const menu_home_empty[] = {"Create wallet", "Restore wallet", "Settings"};
+static const char *const menu_home_wallet[] = {"Settings"};
+static const char *const menu_settings[] = {"Reset device", "Back"};
+
+int kb_ui_menu(const char *const **items)
+{
+    if (kb_ui.screen == KB_SCR_HOME) {
+        if (kb_has_wallet()) {
+            *items = menu_home_wallet;
+            return 1;
+        }
+        *items = menu_home_empty;
+        return 3;
+    }
+    if (kb_ui.screen == KB_SCR_SETTINGS) {
+        *items = menu_settings;
+        return 2;
+    }
+    *items = NULL;
+    return 0;
+}
+
+static void line(kb_fmt *f, const char *s)
+{
+    if (f->len) {
+        kb_fmt_char(f, '\n');
+    }
+    kb_fmt_str(f, s);
+}
+
+static void note(kb_fmt *f)
+{
+    if (kb_ui.note) {
+        line(f, kb_ui.note);
+    }
+}
+
+static void attempts_left(kb_fmt *f)
+{
+    int left = 5 - kb_pin_fails();
+    kb_fmt_char(f, '\n');
+    if (left < 0) {
+        kb_fmt_char(f, '-');
+        left = -left;
+    }
+    kb_fmt_u32(f, (uint32_t)left);
+    kb_fmt_str(f, left == 1 ? " attempt left" : " attempts left");
+}
+
+static void menu_lines(kb_fmt *f)
+{
+    const char *const *items;
+    int i, n = kb_ui_menu(&items);
+    for (i = 0; i < n; i++) {
+        line(f, items[i]);
+    }
+}
+
+size_t kb_ui_render(char *out, size_t cap)
+{
+    kb_fmt f;
+    int i;
+
+    kb_fmt_init(&f, out, cap);
+    switch (kb_ui.screen) {
+    case KB_SCR_SET_PIN:
+        line(&f, "Set PIN");
+        note(&f);
+        line(&f, "Enter 6 to 8 digits");
+        break;
+    case KB_SCR_CONFIRM_PIN:
+        line(&f, "Confirm PIN");
+        line(&f, "Enter the PIN again");
+        break;
+    case KB_SCR_LOCKED:
+        line(&f, "Enter PIN");
+        note(&f);
+        attempts_left(&f);
+        break;
+    case KB_SCR_HOME:
+        line(&f, "Home");
+        if (kb_has_wallet()) {
+            line(&f, "Wallet ready");
+            line(&f, "Settings");
+        } else {
+            menu_lines(&f);
+        }
+        break;
+    case KB_SCR_WORD_COUNT:
+        line(&f, kb_ui.restoring ? "Restore wallet" : "Create wallet");
+        note(&f);
+        line(&f, "Number of words: 12 15 18 21 24");
+        break;
+    case KB_SCR_SHOW_WORDS:
+        line(&f, "Write down your words");
+        for (i = 0; i < kb_ui.nwords; i++) {
+            kb_fmt_char(&f, '\n');
+            kb_fmt_u32(&f, (uint32_t)i + 1);
+            kb_fmt_char(&f, ' ');
+            kb_fmt_str(&f, kb_bip39_words[kb_ui.words[i]]);
+        }
+        break;
+    case KB_SCR_CHECK_WORD:
+        line(&f, "Check your words");
+        note(&f);
+        line(&f, "Word #");
+        kb_fmt_u32(&f, (uint32_t)kb_ui.checks[0] + 1);
+        break;
+    case KB_SCR_ENTER_WORD:
+        line(&f, "Restore wallet");
+        note(&f);
+        line(&f, "Word ");
+        kb_fmt_u32(&f, (uint32_t)kb_ui.nwords + 1);
+        kb_fmt_str(&f, " of ");
+        kb_fmt_u32(&f, (uint32_t)kb_ui.word_count);
+        break;
+    case KB_SCR_RESTORE_FAILED:
+        line(&f, "Restore wallet");
+        line(&f, "Invalid mnemonic: bad checksum");
+        break;
+    case KB_SCR_SETTINGS:
+        line(&f, "Settings");
+        menu_lines(&f);
+        break;
+    case KB_SCR_RESET_PIN:
+        line(&f, "Reset device");
+        note(&f);
+        line(&f, "Enter PIN to erase everything");
+        attempts_left(&f);
+        break;
+    case KB_SCR_BIND_CODE: {
+        char code[8];
+        line(&f, "Binding code");
+        kb_fmt_char(&f, '\n');
+        if (kb_binding_code(code)) {
+            kb_fmt_mem(&f, code, sizeof code);
+        }
+        break;
+    }
+    }
+    return f.len;
+}
+
+uint8_t kb_ui_lifecycle(void)
+{
+    switch (kb_ui.screen) {
+    case KB_SCR_SET_PIN:
+    case KB_SCR_CONFIRM_PIN:
+        return 0x81;
+    case KB_SCR_SHOW_WORDS:
+    case KB_SCR_CHECK_WORD:
+        return 0x84;
+    case KB_SCR_ENTER_WORD:
+        return 0x85;
+    default:
+        return kb_has_wallet() ? 0x86 : 0x83;
+    }
+}

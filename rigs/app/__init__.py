@@ -1,0 +1,1 @@
+"""The companion app: what imToken does on the phone."""

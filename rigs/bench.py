@@ -1,0 +1,89 @@
+"""One device on one rig, as a scenario uses it: its link, the person's hands, its power."""
+from __future__ import annotations
+
+import hashlib
+import time
+
+from protocol import imkey
+from protocol.debuglink import Op
+from rigs.config import RigConfig, RigError
+from rigs.device_user import DeviceUser
+from rigs.hands import DebugLinkHands, Hands
+from rigs.link import Link, LinkError, PoweredOff
+from rigs.registry import target_class
+from rigs.target import Target
+
+READY_TIMEOUT_S = 20.0
+
+
+def scenario_seed(rig_seed: int, scenario: str) -> int:
+    """Each scenario draws its own stream, the same on every rig, whatever ran before it."""
+    digest = hashlib.sha256(rig_seed.to_bytes(8, "big") + scenario.encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class Bench:
+    def __init__(self, rig: RigConfig, target: Target, link: Link, hands: Hands):
+        self.rig, self.target, self.link, self.hands = rig, target, link, hands
+        self.user = DeviceUser(hands)
+        self.seed: int | None = None
+
+    @classmethod
+    def open(cls, rig: RigConfig, hands: Hands | None = None) -> "Bench":
+        target = target_class(rig.target)(rig)
+        transport = target.start()
+        link = Link(transport)
+        bench = cls(rig, target, link, hands or DebugLinkHands(link))
+        try:
+            bench.wait_ready()
+        except Exception:
+            bench.close()
+            raise
+        return bench
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> None:
+        """Ready = the device answers its lifecycle APDU. Any rig's device does, debug link or not."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.link.apdu(imkey.LIFECYCLE, timeout=min(2.0, max(deadline - time.monotonic(), 0.1)))
+                return
+            except LinkError as exc:
+                if time.monotonic() >= deadline:
+                    raise RigError(f"{self.target.describe()}: the device did not answer within "
+                                   f"{timeout:.0f} s ({exc})") from None
+
+    def prepare(self, scenario: str) -> None:
+        """A factory-new device with a reproducible random stream, where the rig can do that."""
+        try:
+            self.link.apdu(imkey.LIFECYCLE)
+        except PoweredOff:  # the last scenario ended with a power cut
+            self.power_on()
+        if self.rig.has("factory_erase"):
+            self.link.debug_ok(Op.FACTORY_ERASE)
+        if self.rig.seed is not None:
+            self.seed = scenario_seed(self.rig.seed, scenario)
+        self._reseed()
+
+    def _reseed(self) -> None:
+        if self.seed is not None and self.rig.has("debug_link"):
+            self.link.debug_ok(Op.SEED_RNG, self.seed.to_bytes(8, "big"))
+
+    def power_cycle(self) -> None:
+        self.target.power_cycle(self.link)
+        self.wait_ready()
+        self._reseed()
+
+    def arm_power_cut(self, nth_write: int) -> None:
+        self.link.debug_ok(Op.ARM_POWER_CUT, nth_write.to_bytes(2, "big"))
+
+    def power_on(self) -> None:
+        self.target.power_on(self.link)
+        self.wait_ready()
+        self._reseed()
+
+    def close(self) -> None:
+        try:
+            self.link.close()
+        finally:
+            self.target.stop()

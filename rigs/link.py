@@ -1,0 +1,117 @@
+"""Request/answer over frames: one request in flight, answers matched by seq, every wait bounded."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from protocol import debuglink
+from protocol.apdu import Command, Response
+from protocol.debuglink import Op
+from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
+from protocol.status import SW, StatusError
+from rigs.transport import Transport
+
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class LinkError(Exception):
+    """No usable answer: a timeout, a corrupt answer, or an error frame from the device."""
+
+
+class LinkTimeout(LinkError):
+    pass
+
+
+class DeviceFrameError(LinkError):
+    """The device answered with an error frame (docs/protocol.md, error codes)."""
+
+    def __init__(self, code, message: str):
+        self.code = code
+        name = code.name.lower() if isinstance(code, ErrorCode) else f"0x{code:02X}"
+        super().__init__(f"device error frame {name}: {message}")
+
+
+class PoweredOff(DeviceFrameError):
+    """The device lost power (an armed power cut fired) while handling the request, or is off."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    channel: Channel
+    request: bytes
+    answer: bytes | None  # None: no answer (timeout, error frame)
+    error: str = ""
+
+
+class Link:
+    def __init__(self, transport: Transport, timeout: float = DEFAULT_TIMEOUT_S):
+        self.transport = transport
+        self.timeout = timeout
+        self._seq = 0
+        self._decoder = FrameDecoder()
+        self.listeners: list[Callable[[Exchange], None]] = []
+
+    def request(self, channel: Channel, payload: bytes, timeout: float | None = None) -> bytes:
+        self._seq = (self._seq + 1) & 0xFF
+        seq = self._seq
+        try:
+            answer = self._exchange(channel, seq, payload, self.timeout if timeout is None else timeout)
+        except LinkError as exc:
+            self._tell(Exchange(channel, payload, None, str(exc)))
+            raise
+        self._tell(Exchange(channel, payload, answer))
+        return answer
+
+    def _exchange(self, channel: Channel, seq: int, payload: bytes, timeout: float) -> bytes:
+        self.transport.write(Frame(channel, seq, payload).encode())
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                partial = " (an answer started but never finished)" if self._decoder.mid_frame else ""
+                self._decoder.expire()
+                raise LinkTimeout(f"no answer to {channel.name.lower()}-link request seq {seq} "
+                                  f"within {timeout:.1f} s{partial}")
+            for item in self._decoder.feed(self.transport.read(left)):
+                if isinstance(item, FrameError):
+                    raise LinkError(f"corrupt answer from the device: {item}")
+                if item.seq != seq:
+                    continue  # a stale answer to an earlier, timed-out request
+                if item.channel == Channel.ERROR:
+                    code, message = parse_error(item.payload)
+                    cls = PoweredOff if code in (ErrorCode.POWERED_OFF, ErrorCode.DEVICE_OFF) else DeviceFrameError
+                    raise cls(code, message)
+                if item.channel == channel:
+                    return item.payload
+
+    def _tell(self, exchange: Exchange) -> None:
+        for listener in self.listeners:
+            listener(exchange)
+
+    # Host link
+    def apdu(self, command: Command | bytes, timeout: float | None = None) -> Response:
+        raw = command.encode() if isinstance(command, Command) else command
+        return Response.decode(self.request(Channel.HOST, raw, timeout))
+
+    def apdu_ok(self, command: Command | bytes, what: str = "", timeout: float | None = None) -> bytes:
+        response = self.apdu(command, timeout)
+        if not response.ok:
+            raise StatusError(response.sw, what)
+        return response.data
+
+    # Debug link
+    def debug(self, op: Op, arg: bytes = b"", timeout: float | None = None) -> tuple[int, bytes]:
+        answer = self.request(Channel.DEBUG, debuglink.encode(op, arg), timeout)
+        if len(answer) < 2:
+            raise LinkError(f"debug answer to {op.name} is {len(answer)} bytes, shorter than a status word")
+        return int.from_bytes(answer[:2], "big"), answer[2:]
+
+    def debug_ok(self, op: Op, arg: bytes = b"", timeout: float | None = None) -> bytes:
+        sw, data = self.debug(op, arg, timeout)
+        if sw != SW.OK:
+            raise StatusError(sw, f"debug {op.name}")
+        return data
+
+    def close(self) -> None:
+        self.transport.close()

@@ -1,0 +1,46 @@
+"""A target starts and stops one device and powers it; a transport reaches it. One small class per backend."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from protocol.debuglink import Op
+from rigs.config import RigConfig, settings_from
+from rigs.transport import Transport
+
+if TYPE_CHECKING:
+    from rigs.link import Link
+
+
+@dataclass(frozen=True)
+class NoSettings:
+    """For targets whose rig file has no [settings]."""
+
+
+class Target(ABC):
+    kind: ClassVar[str]  # set by rigs.registry.register
+    Settings: ClassVar[type] = NoSettings
+
+    def __init__(self, rig: RigConfig):
+        self.rig = rig
+        self.settings = settings_from(self.Settings, rig)
+
+    @abstractmethod
+    def start(self) -> Transport:
+        """Power the device up and return a transport to it. Raises RigError if it cannot be reached."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Power down and free everything start() took (processes, ports). Safe to call twice."""
+
+    def power_cycle(self, link: "Link") -> None:
+        """Off and on again, storage kept, RAM lost. Default: the device's own debug-link power switch."""
+        link.debug_ok(Op.POWER_CYCLE)
+
+    def power_on(self, link: "Link") -> None:
+        """Boot a device that a power cut switched off."""
+        link.debug_ok(Op.POWER_ON)
+
+    def describe(self) -> str:
+        return f"{self.kind} target of rig {self.rig.name!r}"

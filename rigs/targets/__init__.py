@@ -1,0 +1,1 @@
+"""Target modules. Each registers one Target class with rigs.registry.register; they are found by listing."""

@@ -1,0 +1,37 @@
+"""Any device reachable through a pyserial URL: a board's UART, an RFC 2217 bench, a simulator's TCP server."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rigs.registry import register
+from rigs.serial_transport import SerialTransport
+from rigs.target import Target
+from rigs.transport import Transport
+
+
+@dataclass(frozen=True)
+class SerialSettings:
+    url: str = "socket://127.0.0.1:47321"
+    baudrate: int = 115200
+    open_timeout: float = 10.0
+
+
+@register("serial")
+class SerialTarget(Target):
+    """Power is the device's own business here: the rig file says what it can do (debug link, power cut)."""
+
+    Settings = SerialSettings
+    _transport: SerialTransport | None = None
+
+    def start(self) -> Transport:
+        self._transport = SerialTransport(self.settings.url, self.settings.baudrate, self.settings.open_timeout)
+        self._transport.drain()
+        return self._transport
+
+    def stop(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    def describe(self) -> str:
+        return f"serial target at {self.settings.url}"

@@ -1,0 +1,1 @@
+"""keybench's Gherkin step library, loaded as a pytest plugin: `pytest_plugins = ["steps.plugin"]`."""

@@ -1,0 +1,100 @@
+"""Steps about the PIN: setting it, entering it, lockout, reset, and power cuts in the middle."""
+from __future__ import annotations
+
+from pytest_bdd import parsers, then, when
+
+from rigs.bench import Bench
+from rigs.link import PoweredOff
+from steps.context import ScenarioContext
+
+WRONG_PIN = "000000"
+MAX_ATTEMPTS = 5
+
+
+@when(parsers.parse('the user sets the PIN "{pin}" on the device'))
+def set_pin(bench: Bench, ctx: ScenarioContext, pin: str):
+    ctx.screen = bench.user.set_pin(pin)
+    assert ctx.screen[0] == "Home", f"setting the PIN {len(pin)}-digit PIN failed: {ctx.screen}"
+    ctx.pin = pin
+
+
+@when(parsers.parse('the user tries to set the PIN "{pin}" on the device'))
+def try_set_pin(bench: Bench, ctx: ScenarioContext, pin: str):
+    ctx.screen = bench.user.set_pin(pin)
+
+
+@when(parsers.parse('the user sets the PIN "{pin}" but confirms "{other}"'))
+def set_pin_mismatch(bench: Bench, ctx: ScenarioContext, pin: str, other: str):
+    ctx.screen = bench.user.set_pin(pin, confirmation=other)
+
+
+@when(parsers.parse('the user enters the PIN "{pin}" on the device'))
+def enter_pin(bench: Bench, ctx: ScenarioContext, pin: str):
+    ctx.screen = bench.user.unlock(pin)
+
+
+@when("the user enters the right PIN on the device")
+def enter_right_pin(bench: Bench, ctx: ScenarioContext):
+    enter_pin(bench, ctx, ctx.pin)
+
+
+@when(parsers.parse("the user enters a wrong PIN {times:d} times"))
+@when(parsers.parse("the user enters a wrong PIN {times:d} time"))
+def enter_wrong_pins(bench: Bench, ctx: ScenarioContext, times: int):
+    for _ in range(times):
+        assert ctx.pin != WRONG_PIN
+        ctx.screen = bench.user.unlock(WRONG_PIN)
+        ctx.answered_wrong_pins += 1
+
+
+@when(parsers.parse('the user resets the device from the settings menu with the PIN "{pin}"'))
+def reset_with_pin(bench: Bench, ctx: ScenarioContext, pin: str):
+    ctx.screen = bench.user.reset_device(pin)
+
+
+@when("the user resets the device from the settings menu")
+def reset_with_right_pin(bench: Bench, ctx: ScenarioContext):
+    reset_with_pin(bench, ctx, ctx.pin)
+
+
+@when(parsers.parse("a wrong PIN is entered with the power cut at storage write {write:d}"))
+def wrong_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
+    bench.arm_power_cut(write)
+    try:
+        ctx.screen = bench.user.unlock(WRONG_PIN)
+    except PoweredOff:
+        ctx.power_cut_fired = True
+        return
+    ctx.answered_wrong_pins += 1
+    raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; screen {ctx.screen}")
+
+
+@when("wrong PINs are entered until the device is wiped")
+def wrong_pins_until_wiped(bench: Bench, ctx: ScenarioContext):
+    for _ in range(MAX_ATTEMPTS + 1):
+        if bench.user.screen()[0] == "Set PIN":
+            return
+        ctx.screen = bench.user.unlock(WRONG_PIN)
+        ctx.answered_wrong_pins += 1
+    raise AssertionError(f"{MAX_ATTEMPTS + 1} more wrong PINs and the device is still not wiped: {ctx.screen}")
+
+
+@then(parsers.parse("no more than {limit:d} wrong PINs were answered by the device"))
+def wrong_pins_answered(ctx: ScenarioContext, limit: int):
+    assert ctx.answered_wrong_pins <= limit, f"the device answered {ctx.answered_wrong_pins} wrong PINs"
+
+
+@then("the power cut happened")
+def power_cut_happened(ctx: ScenarioContext):
+    assert ctx.power_cut_fired, "the armed power cut never fired"
+
+
+@when(parsers.parse("a right PIN is entered with the power cut at storage write {write:d}"))
+def right_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
+    bench.arm_power_cut(write)
+    try:
+        ctx.screen = bench.user.unlock(ctx.pin)
+    except PoweredOff:
+        ctx.power_cut_fired = True
+        return
+    raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; screen {ctx.screen}")
