@@ -1,0 +1,136 @@
+/* What both STM32F405 boards share: SysTick time, USART2 with an interrupt-fed
+ * receive ring, reset, faults, and main(). The storage backend is per board. */
+#include <stdint.h>
+
+#include "device.h"
+#include "hal.h"
+#include "regs.h"
+
+#ifndef KB_CPU_HZ
+#error "KB_CPU_HZ: the core clock the board runs at"
+#endif
+#ifndef KB_BAUD
+#define KB_BAUD 115200u
+#endif
+
+void board_storage_init(void); /* per board */
+
+static volatile uint32_t ticks;
+
+#define RING 2048u /* a power of two */
+static volatile uint8_t ring[RING];
+static volatile uint32_t ring_head, ring_tail; /* head: ISR writes, tail: main reads */
+
+void SysTick_Handler(void)
+{
+    ticks++;
+}
+
+/* Takes bytes while the ring has room; when it is full it masks the interrupt so
+ * the byte waits in DR (QEMU then holds the rest in its socket). */
+void USART2_IRQHandler(void)
+{
+    while (USART2_SR & (USART_SR_RXNE | USART_SR_ORE)) {
+        if (ring_head - ring_tail >= RING) {
+            USART2_CR1 &= ~USART_CR1_RXNEIE;
+            return;
+        }
+        ring[ring_head % RING] = (uint8_t)USART2_DR;
+        ring_head++;
+    }
+}
+
+void HardFault_Handler(void)
+{
+    hal_reboot();
+}
+
+void hal_reboot(void)
+{
+    __asm volatile("dsb");
+    SCB_AIRCR = 0x05FA0004u; /* VECTKEY | SYSRESETREQ */
+    __asm volatile("dsb");
+    for (;;) {
+    }
+}
+
+uint32_t hal_millis(void)
+{
+    return ticks;
+}
+
+static void uart_init(void)
+{
+    /* Clock enables take effect at once; there is no ready bit to wait for. */
+    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN;
+    RCC_APB1ENR |= RCC_APB1ENR_USART2EN;
+    (void)RCC_APB1ENR;
+    /* PA2 = TX, PA3 = RX: alternate function 7, pull-up on RX */
+    GPIOA_MODER = (GPIOA_MODER & ~(0xFu << 4)) | (0xAu << 4);
+    GPIOA_OSPEEDR |= 0xFu << 4;
+    GPIOA_PUPDR = (GPIOA_PUPDR & ~(0xFu << 4)) | (0x1u << 6);
+    GPIOA_AFRL = (GPIOA_AFRL & ~(0xFFu << 8)) | (0x77u << 8);
+    /* APB1 runs at the core clock here (no prescaler programmed). */
+    USART2_CR1 = 0;
+    USART2_BRR = (KB_CPU_HZ + KB_BAUD / 2u) / KB_BAUD;
+    USART2_CR2 = 0;
+    USART2_CR3 = 0;
+    USART2_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
+    NVIC_ISER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+}
+
+void hal_init(void)
+{
+    SCB_VTOR = 0x08000000u;
+    SYST_RVR = KB_CPU_HZ / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+    uart_init();
+    board_storage_init();
+    __asm volatile("cpsie i");
+}
+
+int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
+{
+    uint32_t start = ticks;
+
+    for (;;) {
+        /* With interrupts masked, a byte arriving between the check and the wfi
+         * still wakes it (pending), so no byte waits for the next tick. */
+        __asm volatile("cpsid i" ::: "memory");
+        if (ring_head != ring_tail) {
+            __asm volatile("cpsie i" ::: "memory");
+            break;
+        }
+        if (ticks - start >= timeout_ms) {
+            __asm volatile("cpsie i" ::: "memory");
+            return 0;
+        }
+        __asm volatile("wfi");
+        __asm volatile("cpsie i" ::: "memory");
+    }
+    *byte = ring[ring_tail % RING];
+    ring_tail++;
+    if (!(USART2_CR1 & USART_CR1_RXNEIE)) {
+        USART2_CR1 |= USART_CR1_RXNEIE; /* room again */
+    }
+    return 1;
+}
+
+void hal_uart_write(const uint8_t *data, size_t n)
+{
+    while (n--) {
+        uint32_t spin = 0;
+        /* bounded: a stuck transmitter must not hang the device */
+        while (!(USART2_SR & USART_SR_TXE) && ++spin < 1000000u) {
+        }
+        USART2_DR = *data++;
+    }
+}
+
+int main(void)
+{
+    hal_init();
+    kb_device_power_up(0);
+    kb_serve();
+}

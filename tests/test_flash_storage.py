@@ -1,0 +1,123 @@
+"""The flash model and the record log on it, with power cuts at every write."""
+import pytest
+
+from simulator.flash import Flash, PowerCut
+from simulator.storage import HEADER_LEN, Key, RecordStore
+
+
+def small_flash() -> Flash:
+    return Flash(sector_size=512)
+
+
+def test_program_only_clears_bits_and_erase_sets_ff():
+    flash = small_flash()
+    flash.program(0, b"\x0f\xf0")
+    flash.program(0, b"\xf0\xff")
+    assert flash.read(0, 2) == b"\x00\xf0"
+    flash.erase(0)
+    assert flash.read(0, 512) == b"\xff" * 512
+    assert flash.writes == 3
+
+
+def test_a_cut_write_lands_half_and_raises():
+    flash = small_flash()
+    flash.arm_cut(2)
+    flash.program(0, b"\x00" * 4)
+    with pytest.raises(PowerCut, match="write 2"):
+        flash.program(10, b"\x00" * 8)
+    assert flash.read(10, 8) == b"\x00" * 4 + b"\xff" * 4
+    flash.program(20, b"\x00")  # the cut fires once
+
+
+def test_values_survive_a_remount():
+    flash = small_flash()
+    store = RecordStore(flash)
+    store.mount()
+    store.put(Key.PIN_HASH, b"p" * 32)
+    store.put(Key.PIN_FAILS, b"\x02")
+    store.put(Key.PIN_FAILS, b"\x03")
+    store.put(Key.BIND_CODE, b"")  # len 0: absent
+    again = RecordStore(flash)
+    again.mount()
+    assert again.values == {Key.PIN_HASH: b"p" * 32, Key.PIN_FAILS: b"\x03"}
+
+
+def test_full_sector_compacts_and_keeps_the_latest_values():
+    flash = small_flash()
+    store = RecordStore(flash)
+    store.mount()
+    for i in range(200):
+        store.put(Key.PIN_FAILS, bytes([i % 5]))
+        store.put(Key.BLE_NAME, f"name{i}".encode())
+    again = RecordStore(flash)
+    again.mount()
+    assert again.values == {Key.PIN_FAILS: bytes([199 % 5]), Key.BLE_NAME: b"name199"}
+    assert again.generation > 2
+
+
+def test_wipe_forgets_everything_and_counts():
+    flash = small_flash()
+    store = RecordStore(flash)
+    store.mount()
+    store.put(Key.SEED, b"s" * 64)
+    store.wipe()
+    again = RecordStore(flash)
+    again.mount()
+    assert again.values == {} and again.wipes == 1
+
+
+def run_history(store: RecordStore, states: list[dict]) -> None:
+    """A fixed history of puts and wipes; `states` gets the values after each completed operation."""
+    states.append(dict(store.values))
+    for op in range(30):
+        if op % 10 == 9:
+            store.wipe()
+        else:
+            store.put(Key(1 + op % 7), bytes([op]) * (1 + op * 7 % 60))
+        states.append(dict(store.values))
+
+
+def test_a_cut_at_any_write_loses_at_most_the_operation_in_flight():
+    """Cut at every write of a long history (compactions and wipes included) and remount: the store holds
+    the state just before or just after the interrupted operation, and keeps working."""
+    reference = RecordStore(small_flash())
+    reference.mount()
+    first = reference.flash.writes
+    expected: list[dict] = []
+    run_history(reference, expected)
+    total = reference.flash.writes - first
+    assert total > 33  # more writes than operations: the history really compacts and wipes
+    for cut in range(1, total + 1):
+        flash = small_flash()
+        store = RecordStore(flash)
+        store.mount()
+        flash.arm_cut(cut)
+        seen: list[dict] = []
+        with pytest.raises(PowerCut):
+            run_history(store, seen)
+        after = RecordStore(flash)
+        after.mount()
+        done = len(seen) - 1  # operations completed before the cut
+        assert after.values in (expected[done], expected[done + 1]), f"cut at write {cut}"
+        after.put(Key.BLE_NAME, b"after")
+        final = RecordStore(flash)
+        final.mount()
+        assert final.values[Key.BLE_NAME] == b"after"
+
+
+def test_torn_record_is_ignored_and_the_sector_compacts_on_next_write():
+    flash = small_flash()
+    store = RecordStore(flash)
+    store.mount()
+    store.put(Key.PIN_HASH, b"h" * 32)
+    flash.arm_cut(1)
+    with pytest.raises(PowerCut):
+        store.put(Key.PIN_FAILS, b"\x01")
+    again = RecordStore(flash)
+    again.mount()
+    assert again.values == {Key.PIN_HASH: b"h" * 32}
+    generation = again.generation
+    again.put(Key.PIN_FAILS, b"\x02")
+    assert again.generation == generation + 1  # compacted first, never appended behind a torn record
+    assert flash.read(again.sector * flash.sector_size, 4) == b"KBS1"
+    assert HEADER_LEN == 16

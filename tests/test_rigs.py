@@ -1,0 +1,59 @@
+"""Rig files, the target registry and capability skips."""
+import re
+
+import pytest
+
+from conftest import ROOT, run_pytest, write_rig
+from rigs.config import RigError, load_rig
+from rigs.registry import known_targets, target_class
+
+
+@pytest.mark.parametrize("rig_file", sorted((ROOT / "rigs").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_rig_file_loads_and_names_a_known_target(rig_file):
+    rig = load_rig(str(rig_file))
+    assert target_class(rig.target).kind == rig.target
+    target_class(rig.target)(rig)  # its settings fit the target's Settings dataclass
+
+
+@pytest.mark.parametrize("text, message", [
+    ("target = 'sim'\ncolour = 'red'", "unknown keys ['colour']"),
+    ("name = 'x'", "missing 'target'"),
+    ("target = 'sim'\ncapabilities = ['teleport']", "unknown capabilities ['teleport']"),
+    ("target = [", "not valid TOML"),
+])
+def test_bad_rig_files_say_what_is_wrong(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(RigError, match=re.escape(message)):
+        load_rig(str(path))
+
+
+def test_unknown_rig_names_the_known_ones():
+    with pytest.raises(RigError, match="sim-tcp"):
+        load_rig("no-such-rig")
+
+
+def test_unknown_target_and_settings(tmp_path):
+    with pytest.raises(RigError, match="no target named 'warp'"):
+        target_class("warp")
+    assert {"sim", "serial"} <= set(known_targets())
+    rig = load_rig(str(write_rig(tmp_path, "r", "serial", [], {"uri": "x"})))
+    with pytest.raises(RigError, match=r"unknown settings \['uri'\]"):
+        target_class("serial")(rig)
+
+
+def test_scenarios_needing_a_missing_capability_are_skipped_with_a_reason(tmp_path):
+    rig = write_rig(tmp_path, "no-power-cut", "sim", ["debug_link", "power_cycle", "factory_erase"], {})
+    result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs")
+    assert result.returncode == 0, result.stdout[-2000:]
+    reasons = re.findall(r"SKIPPED \[\d+\] .*?: (.*)", result.stdout)
+    assert reasons and set(reasons) == {"rig 'no-power-cut' lacks capability 'power_cut'"}
+    assert re.search(r"\d+ passed, 6 skipped", result.stdout)
+
+
+def test_an_unreachable_rig_stops_the_run_as_a_bench_failure(tmp_path):
+    rig = write_rig(tmp_path, "nobody-home", "serial", ["debug_link"],
+                    {"url": "socket://127.0.0.1:9", "open_timeout": 0.5})
+    result = run_pytest("features/pairing", "--rig", str(rig), "-q")
+    assert result.returncode == 3
+    assert "rig 'nobody-home' is not usable (the bench, not a test, failed)" in result.stdout + result.stderr
