@@ -1,0 +1,116 @@
+"""Print speed figures for every rig side by side in one run (these machines are shared and noisy: compare
+within a run, not across runs). Not a test: nothing here passes or fails.
+
+    python benchmarks/bench.py                      # all rigs that can run here
+    python benchmarks/bench.py --rigs sim qemu-stm32f4 --rounds 500 --no-suite
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from protocol import imkey  # noqa: E402
+from rigs.bench import Bench  # noqa: E402
+from rigs.config import RigError, load_rig  # noqa: E402
+
+DEFAULT_RIGS = ["sim", "sim-tcp", "sim-ble", "qemu-stm32f4"]
+
+
+@contextmanager
+def rig_file(name: str):
+    """The rig's path; for sim-tcp, a simulator server on a free port and a rig file pointing at it."""
+    if name != "sim-tcp":
+        yield name
+        return
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline().rsplit(":", 1)[1])
+        text = (ROOT / "rigs" / "sim-tcp.toml").read_text().replace("47321", str(port))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "sim-tcp.toml"
+            path.write_text(text)
+            yield str(path)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def round_trips(bench: Bench, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        bench.link.apdu_ok(imkey.LIFECYCLE)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def suite(rig: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "pytest", "features", "--rig", rig, "-q", "-p", "no:randomly"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    wall = time.perf_counter() - start
+    counts = dict((k, int(v)) for v, k in re.findall(r"(\d+) (passed|failed|skipped|error)", result.stdout))
+    if counts.get("failed") or counts.get("error"):
+        print(f"  note: the suite on {rig} did not pass: {result.stdout.strip().splitlines()[-1]}")
+    return wall, counts.get("passed", 0)
+
+
+def measure(name: str, rounds: int, with_suite: bool) -> dict | None:
+    with rig_file(name) as rig_path:
+        try:
+            rig = load_rig(rig_path)
+            start = time.perf_counter()
+            bench = Bench.open(rig)
+        except (RigError, OSError) as exc:
+            print(f"  {name}: not measured ({exc})")
+            return None
+        boot = time.perf_counter() - start
+        try:
+            bench.power_cycle()  # boot-to-ready again, without process start-up
+            start = time.perf_counter()
+            bench.power_cycle()
+            reboot = time.perf_counter() - start
+            times = sorted(round_trips(bench, rounds))
+        finally:
+            bench.close()
+        row = {"rig": name, "start": boot, "power_cycle": reboot, "median_ms": statistics.median(times) * 1e3,
+               "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3}
+        if with_suite:
+            wall, passed = suite(rig_path)
+            row.update(suite_s=wall, scenarios=passed, per_scenario_s=wall / passed if passed else float("nan"))
+        return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rigs", nargs="+", default=DEFAULT_RIGS)
+    parser.add_argument("--rounds", type=int, default=300, help="APDU round trips per rig")
+    parser.add_argument("--no-suite", action="store_true", help="skip the full feature-suite timing")
+    args = parser.parse_args()
+    rows = [r for r in (measure(n, args.rounds, not args.no_suite) for n in args.rigs) if r]
+    head = f"{'rig':<14}{'start s':>9}{'power cycle s':>15}{'APDU median ms':>16}{'APDU p99 ms':>13}"
+    if not args.no_suite:
+        head += f"{'suite s':>10}{'scenarios':>11}{'s/scenario':>12}"
+    print(head)
+    for r in rows:
+        line = (f"{r['rig']:<14}{r['start']:>9.3f}{r['power_cycle']:>15.3f}{r['median_ms']:>16.3f}"
+                f"{r['p99_ms']:>13.3f}")
+        if "suite_s" in r:
+            line += f"{r['suite_s']:>10.1f}{r['scenarios']:>11}{r['per_scenario_s']:>12.3f}"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
