@@ -6,10 +6,12 @@ import time
 
 from protocol import imkey
 from protocol.debuglink import Op
+from rigs import guard
 from rigs.config import RigConfig, RigError
 from rigs.device_user import DeviceUser
 from rigs.hands import DebugLinkHands, Hands
-from rigs.link import Link, LinkError, PoweredOff
+from rigs.link import DEFAULT_TIMEOUT_S, Link, LinkError, PoweredOff
+from rigs.operator import OperatorHands
 from rigs.registry import target_class
 from rigs.target import Target
 
@@ -27,13 +29,16 @@ class Bench:
         self.rig, self.target, self.link, self.hands = rig, target, link, hands
         self.user = DeviceUser(hands)
         self.seed: int | None = None
+        self._serial: str | None = None
 
     @classmethod
     def open(cls, rig: RigConfig, hands: Hands | None = None) -> "Bench":
         target = target_class(rig.target)(rig)
         transport = target.start()
-        link = Link(transport)
-        bench = cls(rig, target, link, hands or DebugLinkHands(link))
+        link = Link(transport, timeout=getattr(target, "answer_timeout", DEFAULT_TIMEOUT_S))
+        if hands is None:  # no debug link: a bench operator does the physical side (rigs/operator.py)
+            hands = DebugLinkHands(link) if rig.has("debug_link") else OperatorHands.for_target(target)
+        bench = cls(rig, target, link, hands)
         try:
             bench.wait_ready()
         except Exception:
@@ -60,10 +65,19 @@ class Bench:
         except PoweredOff:  # the last scenario ended with a power cut
             self.power_on()
         if self.rig.has("factory_erase"):
+            refusal = guard.wipe_refusal(self.rig, self.device_serial() if self.rig.physical else None)
+            if refusal:  # an erase is a wipe: never on a physical device the rig file does not allow
+                raise guard.WipeRefused(refusal)
             self.link.debug_ok(Op.FACTORY_ERASE)
         if self.rig.seed is not None:
             self.seed = scenario_seed(self.rig.seed, scenario)
         self._reseed()
+
+    def device_serial(self) -> str:
+        """The device's serial number (APDU 80CA004400), read once: the guard rail checks it before a wipe."""
+        if self._serial is None:
+            self._serial = guard.read_serial(self.link)
+        return self._serial
 
     def _reseed(self) -> None:
         if self.seed is not None and self.rig.has("debug_link"):

@@ -42,5 +42,10 @@ class Target(ABC):
         """Boot a device that a power cut switched off."""
         link.debug_ok(Op.POWER_ON)
 
+    def check_tools(self) -> list[str]:
+        """Find the programs this target needs (emulator, flasher) without starting anything; one line per tool
+        found. Raises RigUnavailable, naming how to install it, when one is missing. Default: none needed."""
+        return []
+
     def describe(self) -> str:
         return f"{self.kind} target of rig {self.rig.name!r}"

@@ -5,6 +5,7 @@ import argparse
 import logging
 import sys
 
+from simulator import ble_serve
 from simulator.device import Device
 from simulator.server import serve_tcp
 
@@ -16,7 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--tcp", required=True, metavar="HOST:PORT", help="address to listen on (port 0: any)")
     serve.add_argument("--seed", type=int, default=None, help="default RNG seed (repeatable runs)")
     serve.add_argument("-v", "--verbose", action="store_true")
+    ble_serve.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "serve-ble":
+        return ble_serve.run(args, parser)
     host, _, port = args.tcp.rpartition(":")
     if not host or not port.isdigit():
         parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")

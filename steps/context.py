@@ -8,8 +8,9 @@ from protocol.imkey import BindStatus
 
 @dataclass
 class ScenarioContext:
-    words: list[str] = field(default_factory=list)  # the mnemonic the user wrote down
-    pin: str = ""
+    # Secrets stay out of repr: pytest-bdd prints fixtures in failure reports.
+    words: list[str] = field(default_factory=list, repr=False)  # the mnemonic the user wrote down
+    pin: str = field(default="", repr=False)
     screen: list[str] = field(default_factory=list)  # the screen after the last device action
     binding_codes: list[str] = field(default_factory=list)  # every code read off the device, in order
     bind_status: BindStatus | None = None

@@ -8,11 +8,14 @@ import pytest
 
 from rigs.app.companion import CompanionApp
 from rigs.bench import Bench
-from rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError, load_rig
+from rigs import guard
+from rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError, RigUnavailable, load_rig
+from rigs.doctor import BROKEN, open_checked
+from rigs.operator import NeedsOperator
 from steps.context import ScenarioContext
 from steps.evidence import EvidenceRecorder, folder_name
 
-pytest_plugins = ["steps.device_steps", "steps.pin_steps", "steps.wallet_steps", "steps.app_steps"]
+pytest_plugins = ["steps.device_steps", "steps.pin_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps"]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",
@@ -39,6 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"needs_{cap}: runs only on a rig with the {cap} capability")
     for tag, what in SUITE_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {what}")
+    config.addinivalue_line("markers", f"{guard.WIPE_TAG}: wipes the device; on a physical rig only when its "
+                                       "serial is in the rig file's allowed_serials")
 
 
 def _rig(config: pytest.Config) -> RigConfig:
@@ -60,6 +65,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             capability = marker.name.removeprefix("needs_")
             if not rig.has(capability):
                 pytest.skip(f"rig {rig.name!r} lacks capability {capability!r}")
+    if item.get_closest_marker(guard.WIPE_TAG) and not rig.has("destructive"):
+        pytest.skip(f"rig {rig.name!r} lacks capability 'destructive'")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A physical action for a bench operator when nobody is at a terminal: a skip naming the rig and action."""
+    try:
+        return (yield)
+    except NeedsOperator as exc:
+        pytest.skip(exc.reason)
 
 
 @pytest.fixture(scope="session")
@@ -71,18 +87,28 @@ def rig(pytestconfig: pytest.Config) -> RigConfig:
 def session_bench(rig: RigConfig):
     """One device per test session (per xdist worker); each scenario starts it afresh."""
     try:
-        bench = Bench.open(rig)
+        bench, _ = open_checked(rig)  # the doctor's preflight: reachable, info APDUs, firmware version
+    except RigUnavailable as exc:  # a tool not installed here: every scenario is skipped with the hint
+        pytest.skip(f"rig {rig.name!r} is not available here: {exc}")
     except RigError as exc:
-        pytest.exit(f"rig {rig.name!r} is not usable (the bench, not a test, failed): {exc}", returncode=3)
+        pytest.exit(f"rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=3)
     yield bench
     bench.close()
 
 
 @pytest.fixture
 def bench(session_bench: Bench, request: pytest.FixtureRequest):
+    if request.node.get_closest_marker(guard.WIPE_TAG) and session_bench.rig.physical:
+        refusal = guard.wipe_refusal(session_bench.rig, session_bench.device_serial())
+        if refusal:
+            pytest.skip(refusal)
     recorder = EvidenceRecorder(show_secrets=request.config.getoption("--show-secrets"))
     session_bench.link.listeners.append(recorder)
-    session_bench.prepare(request.node.name)
+    try:
+        session_bench.prepare(request.node.name)
+    except (NeedsOperator, guard.WipeRefused) as exc:  # no operator at a terminal; a wipe the rig forbids
+        session_bench.link.listeners.remove(recorder)
+        pytest.skip(str(exc))
     recorder.transcript.clear()  # set-up is not the scenario's
     recorder.debug_log.clear()
     yield session_bench

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, run_pytest, write_rig
+from support import ROOT, run_pytest, write_rig
 from rigs.config import RigError, load_rig
 from rigs.registry import known_targets, target_class
 

@@ -1,7 +1,7 @@
 """The serial target through pyserial's socket:// URL against `python -m simulator serve`."""
 import re
 
-from conftest import run_pytest, write_rig
+from support import run_pytest, write_rig
 from protocol import imkey
 from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
 from rigs.serial_transport import SerialTransport

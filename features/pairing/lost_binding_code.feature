@@ -9,6 +9,7 @@ Feature: A lost binding code
     And the app is paired with the device
     And the app reads the ETH address at "m/44'/60'/0'/0/0"
 
+  @wipes_device
   Scenario: A reinstalled app without the code regenerates it by reset and restore
     When the app is reinstalled
     Then the app reports the device as "bound to another app"

@@ -22,7 +22,7 @@ Feature: PIN lockout and reset
     And the device is power cycled
     Then the device screen shows "5 attempts left"
 
-  @needs_power_cycle
+  @needs_power_cycle @wipes_device
   Scenario: Five wrong PINs in a row wipe the device
     When the app is paired with the device
     And the device is power cycled
@@ -35,7 +35,7 @@ Feature: PIN lockout and reset
     And the app reads the ETH address at "m/44'/60'/0'/0/0"
     Then the device answers "wallet not created"
 
-  @needs_power_cycle
+  @needs_power_cycle @wipes_device
   Scenario: The count of wrong PINs survives a power cycle
     When the device is power cycled
     And the user enters a wrong PIN 3 times
@@ -44,6 +44,7 @@ Feature: PIN lockout and reset
     When the user enters a wrong PIN 2 times
     Then the device has been wiped
 
+  @wipes_device
   Scenario: A manual reset from the settings menu needs the right PIN
     When the user resets the device from the settings menu with the PIN "999999"
     Then the device screen shows "Wrong PIN"
@@ -58,7 +59,7 @@ Feature: PIN lockout and reset
     And the device is power cycled
     Then the device screen shows "4 attempts left"
 
-  @needs_power_cut
+  @needs_power_cut @wipes_device
   Scenario Outline: A power cut at any storage write of the fifth wrong PIN never grants a sixth attempt
     When the device is power cycled
     And the user enters a wrong PIN 4 times

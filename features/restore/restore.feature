@@ -54,6 +54,7 @@ Feature: Restore from mnemonic
       | scissors invite lock maple supreme raw rapid void congress muscle digital elegant little brisk hair mango congress clump |
       | void come effort suffer camp survey warrior heavy shoot primary clutch crush open amazing screen patrol group space point ten exist slush involve unfold |
 
+  @wipes_device
   Scenario: A wallet created on the device restores to the same keys after a reset
     When the user creates a 12-word wallet on the device
     And the app is paired with the device

@@ -15,12 +15,28 @@ FIRMWARE = Path(__file__).resolve().parents[1]
 HOST_BINARY = FIRMWARE / "build" / "host" / "keybench-device"
 
 
+_built = False
+
+
+def make(target: str) -> None:
+    """make -C firmware TARGET, one make at a time across processes (pytest-xdist workers share the tree)."""
+    import fcntl
+    (FIRMWARE / "build").mkdir(exist_ok=True)
+    with open(FIRMWARE / "build" / ".make.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-C", str(FIRMWARE), target], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"make -C firmware {target} failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}")
+
+
 def build_host() -> Path:
+    """Build (once per process; make is incremental) and return the host binary."""
+    global _built
     if not shutil.which("make") or not (shutil.which("cc") or shutil.which("gcc")):
         raise FileNotFoundError("make and a C compiler are needed to build the host firmware")
-    r = subprocess.run(["make", "-C", str(FIRMWARE), "host"], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"make -C firmware host failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}")
+    if not _built:
+        make("host")
+        _built = True
     return HOST_BINARY
 
 

@@ -1,7 +1,8 @@
 """Keys and addresses of a software wallet's ETH and BTC accounts (BIP39 + BIP32 via mnemonic and bip-utils),
 and which backup each kind of account offers under "Advanced".
 
-Errors raised here are `ValueError`s whose messages never contain the key or the words they refused.
+Errors raised here are `ValueError`s whose messages never contain the key or the words they refused; typed secrets
+may come as `Secret`s and are unwrapped only in helpers that do not raise, so a traceback's frames show no secret.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mnemonic import Mnemonic
 
 from protocol.imkey import Aid
 from rigs.app.companion import address_of
+from rigs.app.secret import Secret, plain
 
 ETH, BTC = "ETH", "BTC"
 CHAINS = (ETH, BTC)
@@ -50,16 +52,20 @@ def new_mnemonic(entropy: bytes) -> str:
     return _ENGLISH.to_mnemonic(entropy)
 
 
-def normalize_mnemonic(text: str) -> str:
+def normalize_mnemonic(text: str | Secret) -> str:
     """As the app reads typed words: lower case, single spaces. Raises ValueError if not a valid mnemonic."""
-    phrase = " ".join(text.lower().split())
-    try:
-        valid = _ENGLISH.check(phrase)
-    except Exception:  # noqa: BLE001 - the library's message could quote the words
-        valid = False
-    if not valid:
+    phrase = _valid_phrase(text)
+    if phrase is None:
         raise ValueError("not a valid BIP39 English mnemonic (a wrong word count, an unknown word or a bad checksum)")
     return phrase
+
+
+def _valid_phrase(text: str | Secret) -> str | None:
+    phrase = " ".join(plain(text).lower().split())
+    try:
+        return phrase if _ENGLISH.check(phrase) else None
+    except Exception:  # noqa: BLE001 - the library's message could quote the words
+        return None
 
 
 def _node(phrase: str, path: str) -> Bip32Secp256k1:
@@ -105,36 +111,48 @@ def address(chain: str, priv: bytes) -> str:
     raise ValueError(f"unsupported chain {chain!r}")
 
 
-def parse_eth_private_key(text: str) -> bytes:
+def parse_eth_private_key(text: str | Secret) -> bytes:
     """64 hex digits, with or without 0x."""
-    digits = text.strip().removeprefix("0x").removeprefix("0X")
-    if len(digits) != 64:
+    priv = _hex_key(text)
+    if priv is None:
         raise ValueError("an ETH private key is 64 hex digits")
-    try:
-        priv = bytes.fromhex(digits)
-    except ValueError:
-        raise ValueError("an ETH private key is 64 hex digits") from None
     public_key(priv)
     return priv
+
+
+def _hex_key(text: str | Secret) -> bytes | None:
+    digits = plain(text).strip().removeprefix("0x").removeprefix("0X")
+    try:
+        return bytes.fromhex(digits) if len(digits) == 64 else None
+    except ValueError:
+        return None
 
 
 def to_wif(priv: bytes) -> str:
     return WifEncoder.Encode(priv, net_ver=WIF_NET_VER, pub_key_mode=WifPubKeyModes.COMPRESSED)
 
 
-def parse_wif(text: str) -> bytes:
+def parse_wif(text: str | Secret) -> bytes:
     """A main-net WIF for a compressed public key (what a P2WPKH address needs)."""
-    try:
-        priv, mode = WifDecoder.Decode(text.strip(), net_ver=WIF_NET_VER)
-    except Exception:  # noqa: BLE001 - the library's message could quote the key
-        raise ValueError("not a main-net WIF private key") from None
-    if mode != WifPubKeyModes.COMPRESSED:
-        raise ValueError("a BTC private key for a segwit address must be a compressed-key WIF")
+    priv = _compressed_wif(text)
+    if isinstance(priv, str):
+        raise ValueError(priv)
     public_key(priv)
     return priv
 
 
-def parse_private_key(chain: str, text: str) -> bytes:
+def _compressed_wif(text: str | Secret) -> bytes | str:
+    """The key, or why not (a message without the key)."""
+    try:
+        priv, mode = WifDecoder.Decode(plain(text).strip(), net_ver=WIF_NET_VER)
+    except Exception:  # noqa: BLE001 - the library's message could quote the key
+        return "not a main-net WIF private key"
+    if mode != WifPubKeyModes.COMPRESSED:
+        return "a BTC private key for a segwit address must be a compressed-key WIF"
+    return priv
+
+
+def parse_private_key(chain: str, text: str | Secret) -> bytes:
     if chain == ETH:
         return parse_eth_private_key(text)
     if chain == BTC:

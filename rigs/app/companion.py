@@ -27,6 +27,9 @@ class CompanionApp:
         self.entropy = entropy
         self.storage: dict[str, bytes] = {}
         self.installs = 1
+        from rigs.app.software_wallet import SoftwareWallets  # here: that module imports AppError from this one
+
+        self.wallets = SoftwareWallets(self.storage)  # app-held wallets live in the phone's storage
 
     def reinstall(self) -> None:
         """Delete and install again: the phone's storage, key files included, is gone."""
@@ -91,6 +94,14 @@ class CompanionApp:
 
     def address(self, coin: Aid, path: str) -> str:
         return address_of(coin, path, self.public_key(coin, path)[0])
+
+    def advanced_options(self, coin: Aid) -> tuple[str, ...]:
+        """The "Advanced" export options of the imKey's account for `coin`: none, its keys never leave the device."""
+        from rigs.app.accounts import advanced_options
+
+        if self.connect() is not BindStatus.BOUND_THIS:
+            raise AppError("not_connected", "the app has no imKey account: pair the device with this app first")
+        return advanced_options("hardware", coin.name)
 
 
 def address_of(coin: Aid, path: str, pub: bytes) -> str:

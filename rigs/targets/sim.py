@@ -9,6 +9,7 @@ from rigs.registry import register
 from rigs.target import Target
 from rigs.transport import Transport
 from simulator.device import Device
+from simulator.flash import Flash
 from simulator.server import StreamEndpoint
 
 
@@ -45,8 +46,6 @@ class SimTarget(Target):
     Settings = SimSettings
 
     def start(self) -> Transport:
-        from simulator.flash import Flash
-
         self.device = Device(seed=self.rig.seed or 0, flash=Flash(sector_size=self.settings.sector_size))
         return LoopbackTransport(StreamEndpoint(self.device))
 

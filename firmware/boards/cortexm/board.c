@@ -40,8 +40,35 @@ void USART2_IRQHandler(void)
     }
 }
 
-void HardFault_Handler(void)
+/* HardFault and DebugMonitor: a semihosting call (BKPT 0xAB) that no debugger
+ * or emulator serviced fails with r0 = -1, so the qemu board still runs (on a
+ * RAM-only storage) when QEMU was started without -semihosting-config. Any other
+ * fault resets the device, which then serves again. */
+void fault_dispatch(uint32_t *frame);
+
+__attribute__((naked)) void HardFault_Handler(void)
 {
+    __asm volatile("tst lr, #4\n"
+                   "ite eq\n"
+                   "mrseq r0, msp\n"
+                   "mrsne r0, psp\n"
+                   "b fault_dispatch\n");
+}
+
+void DebugMon_Handler(void) __attribute__((alias("HardFault_Handler")));
+
+void fault_dispatch(uint32_t *frame)
+{
+    uint32_t pc = frame[6];
+
+    if (pc >= 0x08000000u && pc < 0x08100000u && (pc & 1u) == 0 &&
+        *(const volatile uint16_t *)pc == 0xBEABu) {
+        frame[0] = 0xFFFFFFFFu;  /* r0: the call failed */
+        frame[6] = pc + 2u;      /* resume after the BKPT */
+        SCB_HFSR = SCB_HFSR;     /* write 1 to clear DEBUGEVT / FORCED */
+        SCB_DFSR = SCB_DFSR;
+        return;
+    }
     hal_reboot();
 }
 
@@ -94,20 +121,13 @@ int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
 {
     uint32_t start = ticks;
 
-    for (;;) {
-        /* With interrupts masked, a byte arriving between the check and the wfi
-         * still wakes it (pending), so no byte waits for the next tick. */
-        __asm volatile("cpsid i" ::: "memory");
-        if (ring_head != ring_tail) {
-            __asm volatile("cpsie i" ::: "memory");
-            break;
-        }
+    while (ring_head == ring_tail) {
         if (ticks - start >= timeout_ms) {
-            __asm volatile("cpsie i" ::: "memory");
             return 0;
         }
+        /* SysTick (1 ms) or USART2 wakes us; a byte that lands between the
+         * check and the wfi waits at most one tick. */
         __asm volatile("wfi");
-        __asm volatile("cpsie i" ::: "memory");
     }
     *byte = ring[ring_tail % RING];
     ring_tail++;

@@ -63,5 +63,7 @@
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
 #define SCB_VTOR REG(0xE000ED08u)
 #define SCB_AIRCR REG(0xE000ED0Cu)
+#define SCB_HFSR REG(0xE000ED2Cu)
+#define SCB_DFSR REG(0xE000ED30u)
 
 #endif

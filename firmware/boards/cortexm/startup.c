@@ -8,6 +8,7 @@ extern int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
 void HardFault_Handler(void);
+void DebugMon_Handler(void);
 void SysTick_Handler(void);
 void USART2_IRQHandler(void);
 
@@ -40,7 +41,7 @@ __attribute__((section(".isr_vector"), used)) const vector vector_table[16 + IRQ
     [5] = Default_Handler,   /* BusFault */
     [6] = Default_Handler,   /* UsageFault */
     [11] = Default_Handler,  /* SVCall */
-    [12] = Default_Handler,  /* DebugMonitor */
+    [12] = DebugMon_Handler,
     [14] = Default_Handler,  /* PendSV */
     [15] = SysTick_Handler,
     [16 + 38] = USART2_IRQHandler,

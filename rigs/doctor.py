@@ -1,0 +1,92 @@
+"""Rig preflight: can this rig be reached, and is the device on it the one the suites expect?
+
+`python -m rigs doctor --rig NAME` runs it by hand; the pytest plugin runs the same device check once at session
+start. A broken bench is reported as such, with its own exit code, never as a failed test.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Callable
+
+from protocol import imkey
+from protocol.status import StatusError
+from rigs import guard
+from rigs.bench import Bench
+from rigs.config import RigConfig, RigError, RigUnavailable, load_rig
+from rigs.link import LinkError
+from rigs.registry import target_class
+
+
+class Verdict(enum.IntEnum):
+    """Exit codes of `python -m rigs doctor`. 3 is also what pytest exits with when the bench is broken."""
+    READY = 0
+    BAD_RIG_FILE = 2
+    BENCH_BROKEN = 3
+    NOT_INSTALLED = 4
+
+
+BROKEN = "the bench, not a test, failed"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    se_id: str
+    serial: str
+    firmware_version: str
+
+
+def check_device(bench: Bench) -> DeviceInfo:
+    """Read the info APDUs (SE id, serial number, firmware version) and compare the version with the rig's."""
+    rig = bench.rig
+    try:
+        se_id = bench.link.apdu_ok(imkey.SE_ID, "read the SE id").hex().upper()
+        serial = bench.device_serial()
+        version = imkey.firmware_version_text(bench.link.apdu_ok(imkey.FIRMWARE_VERSION, "read the version"))
+    except (LinkError, StatusError) as exc:
+        raise RigError(f"{bench.target.describe()}: the device does not answer its info APDUs ({exc})") from None
+    if version != rig.firmware_version:
+        raise RigError(f"{bench.target.describe()}: the device runs firmware {version}, the rig file expects "
+                       f"{rig.firmware_version} (firmware_version in {rig.path or rig.name})")
+    return DeviceInfo(se_id, serial, version)
+
+
+def open_checked(rig: RigConfig) -> tuple[Bench, DeviceInfo]:
+    """Bench.open plus check_device; the bench is closed again if the check fails."""
+    bench = Bench.open(rig)
+    try:
+        return bench, check_device(bench)
+    except BaseException:
+        bench.close()
+        raise
+
+
+def diagnose(name_or_path: str, say: Callable[[str], None] = print) -> Verdict:
+    """Check one rig step by step, saying what was found; the verdict is the exit code."""
+    try:
+        rig = load_rig(name_or_path)
+        target = target_class(rig.target)(rig)
+    except RigError as exc:
+        say(f"rig {name_or_path!r}: rig file not usable: {exc}")
+        return Verdict.BAD_RIG_FILE
+    say(f"rig {rig.name!r} ({rig.path}): {target.describe()}")
+    try:
+        for line in target.check_tools():
+            say(f"  tool: {line}")
+        bench, info = open_checked(rig)
+    except RigUnavailable as exc:
+        say(f"  NOT INSTALLED here (tests on this rig are skipped, not failed): {exc}")
+        return Verdict.NOT_INSTALLED
+    except RigError as exc:
+        say(f"  BENCH BROKEN ({BROKEN}): {exc}")
+        return Verdict.BENCH_BROKEN
+    try:
+        say(f"  device: SE id {info.se_id}, serial {info.serial}, firmware {info.firmware_version}")
+        if rig.physical:
+            refusal = guard.wipe_refusal(rig, info.serial)
+            say(f"  physical device: {refusal}; scenarios tagged @{guard.WIPE_TAG} will be skipped" if refusal
+                else "  physical device: its serial is in allowed_serials; wiping scenarios may run")
+    finally:
+        bench.close()
+    say(f"  READY: rig {rig.name!r} can run the suites")
+    return Verdict.READY

@@ -1,0 +1,150 @@
+"""A device over Bluetooth LE through bleak: a real imKey on a bench, or the simulator as a GATT peripheral.
+
+[settings] (docs/ble.md; docs/rig-templates/bench-ble.toml is a commented template for a real device):
+`simulator` = "" drives a real device through the platform's bleak backend; "in-process" builds the simulated
+device and peripheral in this process; "tcp://HOST:PORT" reaches `python -m simulator serve-ble`. Either way
+the harness side is the same bleak.BleakClient/BleakScanner code, only `backend=` differs.
+
+Without the debug_link capability the physical side is a bench operator (rigs/operator.py), power included:
+power_cycle/power_on ask the operator, then reconnect (switching a device off drops its BLE link).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rigs.ble.connection import WRITE_MODES, BleConnection, BleSpec
+from rigs.ble.payload import ApduOverBle, FramesOverBle
+from rigs.config import RigError
+from rigs.operator import DEFAULT_OPERATOR_TIMEOUT_S, OperatorPower
+from rigs.registry import register
+from rigs.target import Target
+from rigs.transport import Transport, TransportError
+
+PAYLOADS = ("keybench-frames", "apdu")
+DEBUG_CAPABILITIES = ("debug_link", "power_cut", "factory_erase")
+
+
+@dataclass(frozen=True)
+class BleSettings:
+    name: str = ""  # advertised local name to scan for
+    address: str = ""  # or the device's address (macOS: its CoreBluetooth UUID); wins over name
+    service_uuid: str = ""  # required: imKey's is not public (candidates in docs/ble.md)
+    write_uuid: str = ""  # "" = the service's writable characteristic
+    notify_uuid: str = ""  # "" = the service's notifying characteristic
+    payload: str = "keybench-frames"  # or "apdu" (a real imKey: raw APDUs, no debug link)
+    pair: bool = True  # bond before use
+    write_mode: str = "auto"  # auto | with-response | without-response
+    fragment_size: int = 0  # 0 = ATT_MTU - 3; 20 = the vendor library's writes
+    scan_timeout: float = 20.0
+    connect_timeout: float = 20.0
+    timeout: float = 20.0  # an answer's deadline (the vendor library's default)
+    confirm_timeout: float = 120.0  # for requests that wait for the user on the device
+    operator_timeout: float = DEFAULT_OPERATOR_TIMEOUT_S  # each question to the bench operator
+    auto_reconnect: bool = True
+    adapter: str = ""  # BlueZ adapter, e.g. "hci1" ("" = the default)
+    simulator: str = ""  # "" real device | "in-process" | "tcp://HOST:PORT"
+    sim_mtu: int = 247  # in-process simulator: the peripheral's largest ATT MTU
+
+
+@register("ble")
+class BleTarget(OperatorPower, Target):
+    Settings = BleSettings
+    connection: BleConnection | None = None
+    peripheral: Any = None  # the simulated peripheral (in-process simulator only)
+
+    @property
+    def answer_timeout(self) -> float:
+        return self.settings.timeout
+
+    @property
+    def confirm_timeout(self) -> float:
+        return self.settings.confirm_timeout
+
+    def _check(self) -> None:
+        s = self.settings
+        if not s.service_uuid:
+            raise RigError(f"rig {self.rig.name!r}: set service_uuid (imKey's is not public; docs/ble.md lists "
+                           f"the vendor library's candidates)")
+        if s.payload not in PAYLOADS:
+            raise RigError(f"rig {self.rig.name!r}: payload {s.payload!r}, want one of {PAYLOADS}")
+        if s.write_mode not in WRITE_MODES:
+            raise RigError(f"rig {self.rig.name!r}: write_mode {s.write_mode!r}, want one of {WRITE_MODES}")
+        if s.fragment_size and s.fragment_size < 4:
+            raise RigError(f"rig {self.rig.name!r}: fragment_size {s.fragment_size}: 0 (ATT_MTU - 3) or >= 4")
+        if s.payload == "apdu":
+            claimed = [c for c in DEBUG_CAPABILITIES if self.rig.has(c)]
+            if claimed:
+                raise RigError(f"rig {self.rig.name!r}: payload \"apdu\" has no debug link, yet the rig claims "
+                               f"{claimed}")
+        if not (s.name or s.address or s.simulator == "in-process"):
+            raise RigError(f"rig {self.rig.name!r}: set name or address of the device to scan for")
+
+    def _backends(self) -> tuple[dict, dict, str, str]:
+        """bleak keyword arguments (client, scanner) and the name/address to scan for."""
+        s = self.settings
+        if not s.simulator:
+            extra = {"bluez": {"adapter": s.adapter}} if s.adapter else {}
+            return extra, dict(extra), s.name, s.address
+        from rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+
+        if s.simulator == "in-process":
+            from simulator.ble_air import Air
+            from simulator.ble_peripheral import GattPeripheral
+            from simulator.device import Device
+
+            air = Air()  # this target's own radio neighbourhood: no cross-talk between benches
+            try:
+                self.peripheral = GattPeripheral(
+                    Device(seed=self.rig.seed or 0), service_uuid=s.service_uuid, write_uuid=s.write_uuid,
+                    notify_uuid=s.notify_uuid, name=s.name, address=s.address or air.next_address(),
+                    payload=s.payload, max_mtu=s.sim_mtu)
+            except ValueError as exc:
+                raise RigError(f"rig {self.rig.name!r}: {exc}") from None
+            air.add(self.peripheral)
+            sim: Any = air
+            name = s.name or self.peripheral.name
+        elif s.simulator.startswith("tcp://"):
+            sim, name = s.simulator, s.name
+        else:
+            raise RigError(f"rig {self.rig.name!r}: simulator {s.simulator!r}, want \"\", \"in-process\" or "
+                           f"\"tcp://HOST:PORT\"")
+        return {"backend": SimBleakClient, "sim": sim}, {"backend": SimBleakScanner, "sim": sim}, name, s.address
+
+    def start(self) -> Transport:
+        self._check()
+        s = self.settings
+        client_kwargs, scanner_kwargs, name, address = self._backends()
+        spec = BleSpec(service_uuid=s.service_uuid, name=name, address=address, write_uuid=s.write_uuid,
+                       notify_uuid=s.notify_uuid, pair=s.pair, write_mode=s.write_mode,
+                       fragment_size=s.fragment_size, scan_timeout=s.scan_timeout,
+                       connect_timeout=s.connect_timeout, write_timeout=s.timeout, auto_reconnect=s.auto_reconnect)
+        self.connection = BleConnection(spec, client_kwargs=client_kwargs, scanner_kwargs=scanner_kwargs)
+        try:
+            self.connection.open()
+        except TransportError as exc:
+            self.stop()
+            raise RigError(f"{self.describe()}: {exc}") from None
+        if s.payload == "apdu":
+            return ApduOverBle(self.connection, self.rig.name)
+        return FramesOverBle(self.connection)
+
+    def stop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def after_power_change(self) -> None:
+        """The operator switched the device: its BLE link is gone (or about to go). Connect afresh."""
+        if self.connection is not None:
+            try:
+                self.connection.reconnect()
+            except TransportError as exc:
+                raise RigError(f"{self.describe()}: the device did not come back after its power change: {exc}") \
+                    from None
+
+    def describe(self) -> str:
+        s = self.settings
+        where = {"": "", "in-process": " (in-process simulator)"}.get(s.simulator, f" (simulator at {s.simulator})")
+        who = s.address or (repr(s.name) if s.name else "the simulated device")
+        return f"BLE target {who}{where} of rig {self.rig.name!r}"

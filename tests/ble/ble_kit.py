@@ -1,0 +1,77 @@
+"""Helpers for the BLE transport tests: a simulated peripheral in its own Air, reached through bleak."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from rigs.ble.connection import BleConnection, BleSpec
+from rigs.ble.payload import ApduOverBle, FramesOverBle
+from rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+from rigs.link import Link
+from simulator.ble_air import Air
+from simulator.ble_peripheral import GattPeripheral
+from simulator.device import Device
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SERVICE = "46540001-0001-00c4-0000-465453414645"
+PY = sys.executable
+
+
+class BleKit:
+    """One simulated device as a peripheral, one harness connection to it, and a Link on top."""
+
+    def __init__(self, *, mtu: int = 247, payload: str = "keybench-frames", require_bond: bool = True,
+                 write_properties=("write", "write-without-response"), seed: int = 1, link_timeout: float = 5.0,
+                 **spec):
+        self.air = Air()
+        self.peripheral = GattPeripheral(Device(seed=seed), service_uuid=SERVICE, name="imKeyPro",
+                                         address=self.air.next_address(), payload=payload, max_mtu=mtu,
+                                         require_bond=require_bond, write_properties=tuple(write_properties))
+        self.air.add(self.peripheral)
+        defaults = dict(service_uuid=SERVICE, name="imKeyPro", scan_timeout=2.0, connect_timeout=2.0,
+                        write_timeout=2.0)
+        defaults.update(spec)
+        self.connection = BleConnection(BleSpec(**defaults),
+                                        client_kwargs={"backend": SimBleakClient, "sim": self.air},
+                                        scanner_kwargs={"backend": SimBleakScanner, "sim": self.air})
+        self.payload = payload
+        self.link_timeout = link_timeout
+        self.link: Link | None = None
+
+    def open(self) -> "BleKit":
+        self.connection.open()
+        transport = (ApduOverBle(self.connection, "test") if self.payload == "apdu"
+                     else FramesOverBle(self.connection))
+        self.link = Link(transport, timeout=self.link_timeout)
+        return self
+
+    def on_loop(self, fn, *args):
+        """Run a plain function on the BLE loop thread (where the peripheral lives) and return its result."""
+        async def call():
+            return fn(*args)
+
+        return self.connection.loop.run(call(), 5.0)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class Script:
+    """A scripted operator prompt: answers requests in order, checking each one's kind."""
+
+    def __init__(self, *steps: tuple[str, str]):
+        self.steps = list(steps)
+        self.requests = []
+
+    def __call__(self, request) -> str:
+        self.requests.append(request)
+        assert self.steps, f"the script ran out at: {request.action}"
+        kind, answer = self.steps.pop(0)
+        assert request.kind == kind, f"expected a {kind!r} request, got {request.kind!r}: {request.action}"
+        return answer
+
+
+def run_async(coro, timeout: float = 10.0):
+    return asyncio.run(asyncio.wait_for(coro, timeout))
