@@ -66,7 +66,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if not rig.has(capability):
                 pytest.skip(f"rig {rig.name!r} lacks capability {capability!r}")
     if item.get_closest_marker(guard.WIPE_TAG) and not rig.has("destructive"):
-        pytest.skip(f"rig {rig.name!r} lacks capability 'destructive'")
+        pytest.skip(f"rig {rig.name!r} lacks capability 'destructive' (the scenario wipes the device)")
 
 
 @pytest.hookimpl(wrapper=True)

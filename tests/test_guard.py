@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from support import run_pytest, write_rig
+from support import run_pytest
 from fakes.hostboard import board_rig, host_device  # noqa: F401 - a fixture
 from protocol import imkey
 from rigs.config import RigError, load_rig
@@ -75,9 +75,3 @@ def test_an_allowed_physical_device_runs_the_whole_pin_suite(tmp_path, host_devi
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "skipped" not in result.stdout.splitlines()[-1] and "passed" in result.stdout.splitlines()[-1]
 
-
-def test_wiping_scenarios_need_the_destructive_capability(tmp_path):
-    rig = write_rig(tmp_path, "careful", "sim", ["debug_link", "power_cycle", "power_cut", "factory_erase"], {})
-    result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs", "-m", "wipes_device")
-    assert result.returncode == 0, result.stdout[-2000:]
-    assert skip_reasons(result.stdout) == {"rig 'careful' lacks capability 'destructive'"}

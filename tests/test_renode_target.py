@@ -162,3 +162,15 @@ def test_a_renode_that_never_answers_is_stopped_after_the_start_timeout(fake_ren
     (start,), _ = logged(fake_renode_exe[1])
     with pytest.raises(ProcessLookupError):
         os.kill(start["pid"], 0)  # gone (the wrapper execs, so this pid is the fake's)
+
+
+@needs_elf
+def test_a_refused_command_at_start_is_a_bench_failure_and_renode_is_stopped(fake_renode_exe, tmp_path):
+    stock_like = tmp_path / "stock.repl"
+    stock_like.write_text(PLATFORM.read_text() + "\nsysbus:\n    init:\n        ApplySVD @https://example.org/x.svd\n")
+    rig = write_rig(tmp_path, "stock-platform", "renode", [], {"platform": str(stock_like), "build": "never"})
+    target = RenodeTarget(load_rig(str(rig)))
+    with pytest.raises(RigError, match=r"renode target of rig 'stock-platform': .*Could not fetch the SVD file"):
+        target.start()
+    assert target.process is None
+    assert logged(fake_renode_exe[1])[1][-1] == "stop_remote_server"

@@ -43,12 +43,19 @@ def test_unknown_target_and_settings(tmp_path):
 
 
 def test_scenarios_needing_a_missing_capability_are_skipped_with_a_reason(tmp_path):
-    rig = write_rig(tmp_path, "no-power-cut", "sim", ["debug_link", "power_cycle", "factory_erase"], {})
+    rig = write_rig(tmp_path, "no-power-cut", "sim", ["debug_link", "power_cycle", "factory_erase", "destructive"], {})
     result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs")
     assert result.returncode == 0, result.stdout[-2000:]
     reasons = re.findall(r"SKIPPED \[\d+\] .*?: (.*)", result.stdout)
     assert reasons and set(reasons) == {"rig 'no-power-cut' lacks capability 'power_cut'"}
     assert re.search(r"\d+ passed, 6 skipped", result.stdout)
+
+
+def test_scenarios_that_wipe_the_device_need_the_destructive_capability(tmp_path):
+    rig = write_rig(tmp_path, "keep-it", "sim", ["debug_link", "power_cycle", "power_cut", "factory_erase"], {})
+    result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs")
+    assert "rig 'keep-it' lacks capability 'destructive' (the scenario wipes the device)" in result.stdout
+    assert result.returncode == 0, result.stdout[-2000:]
 
 
 def test_an_unreachable_rig_stops_the_run_as_a_bench_failure(tmp_path):

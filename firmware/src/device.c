@@ -27,11 +27,6 @@ void kb_device_power_up(uint64_t seed)
     kb_device_boot();
 }
 
-uint64_t kb_device_default_seed(void)
-{
-    return default_seed;
-}
-
 void kb_device_boot(void)
 {
     kb_flash_reset_counter();
@@ -60,9 +55,7 @@ void kb_power_cut(uint32_t write, uint32_t done, uint32_t length)
     }
     /* A cut outside a request cannot happen (boot disarms); stay off anyway. */
     kb_dev.off = 1;
-    for (;;) {
-        kb_serve();
-    }
+    kb_serve();
 }
 
 static void handle(uint8_t channel, uint8_t seq, const uint8_t *payload, size_t len)

@@ -37,9 +37,6 @@ void kb_device_handle(uint8_t channel, uint8_t seq, const uint8_t *payload, size
  * goes off and the request being handled gets error frame 10. */
 void kb_power_cut(uint32_t write, uint32_t done, uint32_t length) __attribute__((noreturn));
 
-/* The default seed of the RNG stream (restarted at every boot). */
-uint64_t kb_device_default_seed(void);
-
 /* Debug link: answers one debug request, writing SW || data into out. Returns the
  * answer length, or -1 with an error message for a malformed message (error 05). */
 int kb_debug_handle(const uint8_t *payload, size_t len, uint8_t *out, size_t cap,

@@ -151,7 +151,9 @@ class BleConnection:
         except TransportError:
             raise
         except (BleakError, TimeoutError, OSError) as exc:
-            raise error(f"{what} failed: {exc}") from exc
+            hint = (" (is the platform's Bluetooth stack reachable? BlueZ needs D-Bus and bluetoothd)"
+                    if isinstance(exc, OSError) and not self.client_kwargs.get("backend") else "")
+            raise error(f"{what} failed: {type(exc).__name__}: {exc}{hint}") from exc
 
     # On the loop
     async def _open(self) -> None:

@@ -28,6 +28,9 @@ class FramesOverBle(Transport):
     def read(self, timeout: float) -> bytes:
         return self.connection.receive(timeout) or b""
 
+    def drain(self) -> None:
+        self.connection.drain()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -62,6 +65,10 @@ class ApduOverBle(Transport):
         if len(answer) > MAX_PAYLOAD:
             raise TransportError(f"an APDU answer of {len(answer)} bytes exceeds the {MAX_PAYLOAD}-byte frame limit")
         return Frame(Channel.HOST, seq, answer).encode()
+
+    def drain(self) -> None:
+        self.connection.drain()
+        self._seq = None
 
     def close(self) -> None:
         self.connection.close()

@@ -13,6 +13,7 @@ from rigs.config import RigConfig, RigError
 from rigs.firmware_image import ensure_image, repo_path
 from rigs.registry import register
 from rigs.renode.locate import find_renode
+from rigs.renode.robot import RobotError
 from rigs.renode.session import RenodeProcess, RenodeSession, free_port
 from rigs.serial_transport import SerialTransport
 from rigs.target import Target
@@ -62,7 +63,8 @@ class RenodeTarget(Target):
             self.transport = SerialTransport(f"socket://127.0.0.1:{uart_port}", open_timeout=s.open_timeout)
             return self.transport
         except RigError as exc:
-            suffix = self.process.log_suffix() if self.process else ""
+            # A failed keyword says what Renode refused; its log says why. Start failures carry the log already.
+            suffix = self.process.log_suffix() if isinstance(exc, RobotError) and self.process else ""
             self.stop()
             raise RigError(f"{self.describe()}: {exc}{suffix}") from None
         except BaseException:

@@ -1,9 +1,14 @@
-"""Helpers for the BLE transport tests: a simulated peripheral in its own Air, reached through bleak."""
+"""Helpers for the BLE transport tests: a simulated peripheral in its own Air, reached through bleak.
+
+No conftest.py here on purpose: several test folders' conftest.py share the module name "conftest", and test
+modules elsewhere import from it. Test modules import the `kit` fixture from here instead.
+"""
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
+
+import pytest
 
 from rigs.ble.connection import BleConnection, BleSpec
 from rigs.ble.payload import ApduOverBle, FramesOverBle
@@ -73,5 +78,16 @@ class Script:
         return answer
 
 
-def run_async(coro, timeout: float = 10.0):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+@pytest.fixture
+def kit():
+    """kit(**options) -> a BleKit (not yet open); all closed at the end of the test."""
+    kits: list[BleKit] = []
+
+    def make(**kwargs) -> BleKit:
+        k = BleKit(**kwargs)
+        kits.append(k)
+        return k
+
+    yield make
+    for k in kits:
+        k.close()

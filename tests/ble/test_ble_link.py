@@ -6,6 +6,7 @@ import time
 import bleak
 import pytest
 
+from ble_kit import kit  # noqa: F401 (fixture)
 from protocol import imkey
 from protocol.debuglink import Op
 from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder

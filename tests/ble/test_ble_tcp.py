@@ -46,7 +46,7 @@ def server():
     yield start
     for proc in procs:
         proc.kill()
-        proc.wait(5)
+        proc.communicate(timeout=5)  # reaps it and closes its pipes
 
 
 def rig_file(tmp_path, port: int, extra: str = "") -> str:
