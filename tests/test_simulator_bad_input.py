@@ -136,3 +136,26 @@ def test_a_device_that_is_off_says_so(device):
     link.debug_ok(Op.POWER_ON)
     assert link.apdu_ok(imkey.LIFECYCLE) == bytes([imkey.Lifecycle.READY])
     assert device.pin_fails == 0  # the cut write was the count: the attempt never happened
+
+
+def test_a_wallet_torn_between_seed_and_binding_code_refuses_binding_instead_of_crashing():
+    dev = Device(seed=11)
+    link = Link(LoopbackTransport(StreamEndpoint(dev)))
+    user = DeviceUser(DebugLinkHands(link))
+    user.set_pin("123456")
+    user.start_wallet("Create wallet", 12)
+    words = user.read_words()
+    link.debug_ok(Op.ARM_POWER_CUT, b"\x00\x02")  # the check passes: write 1 is the seed, write 2 the code
+    from rigs.link import PoweredOff
+
+    with pytest.raises(PoweredOff):
+        user.answer_checks(words)
+    link.debug_ok(Op.POWER_ON)
+    user.unlock("123456")
+    assert dev.has_wallet and dev.binding_code is None
+    from rigs.app.companion import AppError, CompanionApp
+
+    app = CompanionApp("phone", link)
+    app.connect()
+    with pytest.raises(AppError, match="authcode_error"):
+        app.bind("ABCD2345")

@@ -57,6 +57,15 @@ def assert_still_serving(dev):
     assert dev.link.debug(Op.SCREEN)[0] == SW.OK
 
 
+def simulator_says(data: bytes, then_silence: bool = False) -> list:
+    """The simulator's frames for the same bytes (and, optionally, 500 ms of silence after them)."""
+    from simulator.device import Device
+    from simulator.server import StreamEndpoint
+    endpoint = StreamEndpoint(Device(seed=0))
+    raw = endpoint.feed(data) + (endpoint.expire() if then_silence else b"")
+    return FrameDecoder().feed(raw)
+
+
 def error_of(frame: Frame) -> tuple[int, int]:
     assert frame.channel == Channel.ERROR, frame
     return frame.payload[0], frame.seq
@@ -74,8 +83,10 @@ def test_garbage_with_magic_then_a_good_frame(dev):
     raw = Raw(dev)
     junk = b"KB\x01\x05\x00\x02\xAA" + b"\x00" * 20  # a header, then a payload and CRC that do not match
     good = Frame(Channel.DEBUG, 0x33, bytes([Op.SCREEN])).encode()
+    dev.link.debug_ok(Op.FACTORY_ERASE)
     raw.send(junk + good)
     got = raw.frames(2.0, count=2)
+    assert got == simulator_says(junk + good)
     assert error_of(got[0]) == (ErrorCode.BAD_CRC, 0x05)
     assert got[-1].channel == Channel.DEBUG and got[-1].seq == 0x33 and got[-1].payload[:2] == b"\x90\x00"
 
@@ -90,10 +101,12 @@ def test_a_garbage_flood_does_not_wedge_the_uart(dev):
 def test_truncated_frame_gets_error_03_after_500ms(dev):
     raw = Raw(dev)
     t0 = time.monotonic()
-    raw.send(Frame(Channel.HOST, 0x21, imkey.LIFECYCLE.encode()).encode()[:7])
+    partial = Frame(Channel.HOST, 0x21, imkey.LIFECYCLE.encode()).encode()[:7]
+    raw.send(partial)
     got = raw.frames(3.0, count=1)
     elapsed = time.monotonic() - t0
     assert [error_of(f) for f in got] == [(ErrorCode.TRUNCATED, 0x21)]
+    assert got == simulator_says(partial, then_silence=True)
     assert 0.45 <= elapsed <= 1.5, elapsed
     assert_still_serving(dev)
 
@@ -102,9 +115,11 @@ def test_bad_crc_gets_error_01_and_the_next_frame_survives(dev):
     raw = Raw(dev)
     bad = bytearray(Frame(Channel.HOST, 0x42, imkey.LIFECYCLE.encode()).encode())
     bad[-1] ^= 0xFF
-    raw.send(bytes(bad) + Frame(Channel.HOST, 0x43, imkey.LIFECYCLE.encode()).encode())
+    data = bytes(bad) + Frame(Channel.HOST, 0x43, imkey.LIFECYCLE.encode()).encode()
+    raw.send(data)
     got = raw.frames(2.0, count=2)
     assert error_of(got[0]) == (ErrorCode.BAD_CRC, 0x42)
+    assert got == simulator_says(data)
     assert got[1].channel == Channel.HOST and got[1].seq == 0x43 and got[1].payload[-2:] == b"\x90\x00"
 
 
@@ -112,19 +127,23 @@ def test_bad_crc_gets_error_01_and_the_next_frame_survives(dev):
 def test_oversized_length_is_rejected_at_once(dev, length):
     raw = Raw(dev)
     t0 = time.monotonic()
-    raw.send(b"KB\x01\x09" + length.to_bytes(2, "big"))
+    header = b"KB\x01\x09" + length.to_bytes(2, "big")
+    raw.send(header)
     got = raw.frames(2.0, count=1)
     assert time.monotonic() - t0 < 0.4  # not after the 500 ms inter-byte timeout
     assert error_of(got[0]) == (ErrorCode.TOO_LONG, 0x09)
-    assert b"exceeds 1024" in got[0].payload
+    assert got == simulator_says(header)
     raw.frames(0.7)  # the leftover header bytes end as a truncated frame or nothing
     assert_still_serving(dev)
 
 
 def test_unknown_channel_gets_error_04(dev):
     raw = Raw(dev)
-    raw.send(Frame(0x07, 0x11, b"\x04").encode())
-    assert [error_of(f) for f in raw.frames(2.0, count=1)] == [(ErrorCode.UNKNOWN_CHANNEL, 0x11)]
+    data = Frame(0x07, 0x11, b"\x04").encode()
+    raw.send(data)
+    got = raw.frames(2.0, count=1)
+    assert [error_of(f) for f in got] == [(ErrorCode.UNKNOWN_CHANNEL, 0x11)]
+    assert got == simulator_says(data)
     assert_still_serving(dev)
 
 
@@ -138,8 +157,11 @@ def test_error_frame_from_the_host_gets_no_answer(dev):
 @pytest.mark.parametrize("payload", [b"", b"\x00", b"\x0B", b"\x01", b"\x01\x01\x01", b"\x04\x00", b"\x08\x01"])
 def test_malformed_debug_message_gets_error_05(dev, payload):
     raw = Raw(dev)
-    raw.send(Frame(Channel.DEBUG, 0x13, payload).encode())
-    assert [error_of(f) for f in raw.frames(2.0, count=1)] == [(ErrorCode.BAD_DEBUG_MESSAGE, 0x13)]
+    data = Frame(Channel.DEBUG, 0x13, payload).encode()
+    raw.send(data)
+    got = raw.frames(2.0, count=1)
+    assert [error_of(f) for f in got] == [(ErrorCode.BAD_DEBUG_MESSAGE, 0x13)]
+    assert got == simulator_says(data)
     assert_still_serving(dev)
 
 
