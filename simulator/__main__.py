@@ -7,31 +7,30 @@ import sys
 
 from simulator import ble_serve
 from simulator.device import Device
-from simulator.server import serve_tcp
+from simulator.server import host_port, serve_tcp
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the framed protocol over TCP (pyserial socket:// reaches it)")
-    serve.add_argument("--tcp", required=True, metavar="HOST:PORT", help="address to listen on (port 0: any)")
+    serve.add_argument("--tcp", required=True, type=host_port, metavar="HOST:PORT",
+                   help="address to listen on (port 0: any)")
     serve.add_argument("--seed", type=int, default=None, help="default RNG seed (repeatable runs)")
     serve.add_argument("-v", "--verbose", action="store_true")
     ble_serve.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "serve-ble":
         return ble_serve.run(args, parser)
-    host, _, port = args.tcp.rpartition(":")
-    if not host or not port.isdigit():
-        parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
+    host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     try:
-        serve_tcp(Device(seed=args.seed), host, int(port),
+        serve_tcp(Device(seed=args.seed), host, port,
                   on_listening=lambda bound: print(f"listening on {host}:{bound}", flush=True))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
-        print(f"cannot serve on {args.tcp}: {exc}", file=sys.stderr)
+        print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 2
     return 0
 

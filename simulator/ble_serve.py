@@ -17,6 +17,7 @@ from typing import Callable
 from simulator.ble_peripheral import PAYLOADS, GattPeripheral
 from simulator.ble_wire import Op, encode_packet, json_body, json_pdu, read_packet
 from simulator.device import Device
+from simulator.server import host_port
 
 log = logging.getLogger("keybench.simulator.ble")
 
@@ -68,7 +69,8 @@ async def serve_ble(peripheral: GattPeripheral, host: str, port: int,
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve-ble", help="serve the device as a simulated BLE peripheral over TCP (docs/ble.md)")
-    p.add_argument("--tcp", required=True, metavar="HOST:PORT", help="address to listen on (port 0: any)")
+    p.add_argument("--tcp", required=True, type=host_port, metavar="HOST:PORT",
+                   help="address to listen on (port 0: any)")
     p.add_argument("--seed", type=int, default=None, help="default RNG seed (repeatable runs)")
     p.add_argument("--name", default="", help="advertised name (default: the device's BLE name)")
     p.add_argument("--address", default="C0:FF:EE:00:00:01", help="advertised address")
@@ -82,9 +84,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    host, _, port = args.tcp.rpartition(":")
-    if not host or not port.isdigit():
-        parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
+    host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     try:
         peripheral = GattPeripheral(Device(seed=args.seed), service_uuid=args.service_uuid,
@@ -94,11 +94,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        asyncio.run(serve_ble(peripheral, host, int(port), on_listening=lambda bound: print(
+        asyncio.run(serve_ble(peripheral, host, port, on_listening=lambda bound: print(
             f"listening on {host}:{bound} as BLE peripheral {peripheral.name!r} ({peripheral.address})", flush=True)))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
-        print(f"cannot serve on {args.tcp}: {exc}", file=sys.stderr)
+        print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,6 +1,7 @@
 """The device on a byte stream: frames in, frames out; and a TCP server so pyserial's socket:// reaches it."""
 from __future__ import annotations
 
+import argparse
 import logging
 import socket
 import threading
@@ -10,6 +11,14 @@ from protocol.framing import INTER_BYTE_TIMEOUT_S, FrameDecoder, FrameError, err
 from simulator.device import Device
 
 log = logging.getLogger("keybench.simulator")
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """argparse type for --tcp HOST:PORT (port 0: any free port)."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"wants HOST:PORT, got {text!r}")
+    return host, int(port)
 
 
 class StreamEndpoint:

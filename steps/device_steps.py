@@ -7,6 +7,7 @@ from protocol import imkey
 from rigs.bench import Bench
 from steps.context import ScenarioContext
 from steps.phrases import LIFECYCLE
+from steps.pin_steps import set_pin
 
 DEFAULT_PIN = "123456"
 
@@ -17,16 +18,9 @@ def new_device(bench: Bench, ctx: ScenarioContext):
     assert ctx.screen[0] == "Set PIN", f"a new device asks for a PIN first, it shows {ctx.screen}"
 
 
-@given(parsers.parse('a device with the PIN "{pin}"'))
-def device_with_pin(bench: Bench, ctx: ScenarioContext, pin: str):
-    ctx.screen = bench.user.set_pin(pin)
-    assert ctx.screen[0] == "Home", f"setting the PIN failed: {ctx.screen}"
-    ctx.pin = pin
-
-
 @given(parsers.parse('a device with the PIN "{pin}" and a {count:d}-word wallet'))
 def device_with_wallet(bench: Bench, ctx: ScenarioContext, pin: str, count: int):
-    device_with_pin(bench, ctx, pin)
+    set_pin(bench, ctx, pin)
     ctx.words = bench.user.create_wallet(count)
 
 

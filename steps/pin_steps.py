@@ -1,7 +1,7 @@
 """Steps about the PIN: setting it, entering it, lockout, reset, and power cuts in the middle."""
 from __future__ import annotations
 
-from pytest_bdd import parsers, then, when
+from pytest_bdd import given, parsers, then, when
 
 from rigs.bench import Bench
 from rigs.link import PoweredOff
@@ -11,10 +11,11 @@ WRONG_PIN = "000000"
 MAX_ATTEMPTS = 5
 
 
+@given(parsers.parse('a device with the PIN "{pin}"'))
 @when(parsers.parse('the user sets the PIN "{pin}" on the device'))
 def set_pin(bench: Bench, ctx: ScenarioContext, pin: str):
     ctx.screen = bench.user.set_pin(pin)
-    assert ctx.screen[0] == "Home", f"setting the PIN {len(pin)}-digit PIN failed: {ctx.screen}"
+    assert ctx.screen[0] == "Home", f"setting a {len(pin)}-digit PIN failed: the device shows {ctx.screen}"
     ctx.pin = pin
 
 
@@ -57,16 +58,25 @@ def reset_with_right_pin(bench: Bench, ctx: ScenarioContext):
     reset_with_pin(bench, ctx, ctx.pin)
 
 
-@when(parsers.parse("a wrong PIN is entered with the power cut at storage write {write:d}"))
-def wrong_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
+def _pin_with_power_cut(bench: Bench, ctx: ScenarioContext, pin: str, write: int) -> None:
+    """Arm the cut, enter the PIN, and require that the cut fired (else the scenario tests nothing)."""
     bench.arm_power_cut(write)
     try:
-        ctx.screen = bench.user.unlock(WRONG_PIN)
+        ctx.screen = bench.user.unlock(pin)
     except PoweredOff:
         ctx.power_cut_fired = True
         return
-    ctx.answered_wrong_pins += 1
     raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; screen {ctx.screen}")
+
+
+@when(parsers.parse("a wrong PIN is entered with the power cut at storage write {write:d}"))
+def wrong_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
+    _pin_with_power_cut(bench, ctx, WRONG_PIN, write)
+
+
+@when(parsers.parse("a right PIN is entered with the power cut at storage write {write:d}"))
+def right_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
+    _pin_with_power_cut(bench, ctx, ctx.pin, write)
 
 
 @when("wrong PINs are entered until the device is wiped")
@@ -87,14 +97,3 @@ def wrong_pins_answered(ctx: ScenarioContext, limit: int):
 @then("the power cut happened")
 def power_cut_happened(ctx: ScenarioContext):
     assert ctx.power_cut_fired, "the armed power cut never fired"
-
-
-@when(parsers.parse("a right PIN is entered with the power cut at storage write {write:d}"))
-def right_pin_with_power_cut(bench: Bench, ctx: ScenarioContext, write: int):
-    bench.arm_power_cut(write)
-    try:
-        ctx.screen = bench.user.unlock(ctx.pin)
-    except PoweredOff:
-        ctx.power_cut_fired = True
-        return
-    raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; screen {ctx.screen}")

@@ -15,7 +15,7 @@ from rigs.operator import NeedsOperator
 from steps.context import ScenarioContext
 from steps.evidence import EvidenceRecorder, folder_name
 
-pytest_plugins = ["steps.device_steps", "steps.pin_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps"]
+pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps"]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",

@@ -6,7 +6,6 @@ Power cycle and power on are a real machine reset over QMP (RAM lost, storage ke
 """
 from __future__ import annotations
 
-import fcntl
 import shutil
 import socket
 import subprocess
@@ -18,13 +17,12 @@ from pathlib import Path
 from protocol.debuglink import Op
 from protocol.framing import Channel, Frame, FrameDecoder
 from rigs.config import RigConfig, RigError, RigUnavailable
+from rigs.firmware_image import build_tools, ensure_image, needs_build, repo_path
 from rigs.registry import register
 from rigs.serial_transport import SerialTransport
 from rigs.target import Target
 from rigs.transport import Transport, TransportError
 
-REPO = Path(__file__).resolve().parents[2]
-FIRMWARE = REPO / "firmware"
 STORAGE_FILE = "keybench-storage.bin"  # the name the qemu board opens through semihosting
 PROBE_SEQS = range(0xB0, 0xC0)  # seqs of the readiness probes (stale answers are drained)
 
@@ -52,9 +50,7 @@ class QemuTarget(Target):
 
     def __init__(self, rig: RigConfig):
         super().__init__(rig)
-        if self.settings.build not in ("if-missing", "always", "never"):
-            raise RigError(f"rig {rig.name!r}: settings.build must be 'if-missing', 'always' or 'never', "
-                           f"not {self.settings.build!r}")
+        needs_build(self.elf, self.settings.build)  # validates the setting early
         self.workdir: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.transport: SerialTransport | None = None
@@ -66,11 +62,7 @@ class QemuTarget(Target):
     # --- building -------------------------------------------------------------
     @property
     def elf(self) -> Path:
-        path = Path(self.settings.elf)
-        return path if path.is_absolute() else REPO / path
-
-    def _needs_build(self) -> bool:
-        return self.settings.build == "always" or (self.settings.build == "if-missing" and not self.elf.exists())
+        return repo_path(self.settings.elf)
 
     def _qemu(self) -> str:
         qemu = shutil.which(self.settings.qemu)
@@ -81,32 +73,12 @@ class QemuTarget(Target):
     def check_tools(self) -> list[str]:
         """QEMU, and the toolchain when the image must be built; RigUnavailable names what to install."""
         found = [f"qemu: {self._qemu()}"]
-        if self._needs_build():
-            for tool in ("make", "arm-none-eabi-gcc"):
-                path = shutil.which(tool)
-                if path is None:
-                    raise RigUnavailable(f"{tool} not found, needed to build {self.elf}: "
-                                         f"apt-get install make gcc-arm-none-eabi libnewlib-arm-none-eabi")
-                found.append(f"{tool}: {path}")
-        else:
-            found.append(f"firmware image: {self.elf}")
-        return found
+        if needs_build(self.elf, self.settings.build):
+            return found + build_tools(self.elf)
+        return found + [f"firmware image: {self.elf}"]
 
     def _ensure_elf(self) -> Path:
-        elf = self.elf
-        if self._needs_build():
-            self.check_tools()
-            (FIRMWARE / "build").mkdir(exist_ok=True)
-            with open(FIRMWARE / "build" / ".make.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # one make at a time: xdist workers share the tree
-                r = subprocess.run(["make", "-C", str(FIRMWARE), "qemu"], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise RigError(f"building the firmware failed (make -C {FIRMWARE} qemu):\n"
-                               f"{(r.stdout + r.stderr)[-3000:]}")
-        if not elf.exists():
-            raise RigError(f"no firmware image at {elf}; build it with `make -C firmware qemu`"
-                           + (" (settings.build is 'never')" if self.settings.build == "never" else ""))
-        return elf
+        return ensure_image(self.elf, "qemu", self.settings.build)
 
     # --- life cycle -----------------------------------------------------------
     def start(self) -> Transport:
