@@ -11,15 +11,16 @@ from protocol.debuglink import Button
 from rigs.hands import Hands
 
 
+WORDS_TITLE = "Write down your words"
+
+
 class DeviceRefused(AssertionError):
     """The device did not go where the flow expected; carries the screen it shows instead."""
 
     def __init__(self, what: str, lines: list[str]):
         self.lines = lines
-        super().__init__(f"{what}: the device shows {' / '.join(lines[:3])!r}")
-
-
-WORDS_TITLE = "Write down your words"
+        shown = lines[:1] if lines[:1] == [WORDS_TITLE] else lines[:3]  # never the mnemonic words
+        super().__init__(f"{what}: the device shows {' / '.join(shown)!r}")
 
 
 class DeviceUser:

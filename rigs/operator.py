@@ -59,7 +59,7 @@ class OperatorRefused(AssertionError):
 @dataclass(frozen=True)
 class OperatorRequest:
     kind: str  # press | type | type_confirm | choose | screen | power_cycle | power_on
-    action: str  # short phrase: "type '123456' on the device" (skip reasons, logs)
+    action: str  # short phrase for skip reasons and logs; never the typed text (a PIN, a word)
     text: str  # the full instruction shown to the operator
     rig: str
     timeout: float
@@ -181,14 +181,14 @@ class OperatorHands(Hands):
     def _flush_typed(self) -> None:
         if self._typed is not None:
             text, self._typed = self._typed, None
-            self._ask("type", f"type {text!r} on the device",
+            self._ask("type", f"type {len(text)} characters on the device",
                       f"On the device, enter {text!r} in the current field (do not confirm yet).", text=text)
 
     def press(self, button: Button) -> None:
         name = Button(button).name
         if button == Button.CONFIRM and self._typed is not None:
             text, self._typed = self._typed, None
-            self._ask("type_confirm", f"type {text!r} on the device and press {name}",
+            self._ask("type_confirm", f"type {len(text)} characters on the device and press {name}",
                       f"On the device, enter {text!r} in the current field, then press {name}.", text=text,
                       button=name)
             return

@@ -9,40 +9,37 @@ from protocol.status import StatusError
 from rigs.app.companion import AppError
 from rigs.bench import Bench
 from steps.context import ScenarioContext
-from steps.phrases import BIND_STATUS, PHONE_OF, PHRASES, status_named
+from steps.phrases import BIND_STATUS, PHRASES, app_on, status_named
 
-
-def _app(phones, app: str):
-    return phones[PHONE_OF[app]]
 
 
 @when(parsers.parse("{app:App} connects to the device", extra_types=PHRASES))
 def connect(phones, ctx: ScenarioContext, app: str):
-    ctx.bind_status = _app(phones, app).connect()
+    ctx.bind_status = app_on(phones, app).connect()
 
 
 @then(parsers.parse('{app:App} reports the device as "{status}"', extra_types=PHRASES))
 def reports_status(phones, ctx: ScenarioContext, app: str, status: str):
-    ctx.bind_status = _app(phones, app).connect()
+    ctx.bind_status = app_on(phones, app).connect()
     assert ctx.bind_status == BIND_STATUS[status], f"bind check says {ctx.bind_status.name}, expected {status!r}"
 
 
 @when(parsers.parse("{app:App} asks the device to show its binding code", extra_types=PHRASES))
 def show_code(phones, app: str):
-    _app(phones, app).show_binding_code_on_device()
+    app_on(phones, app).show_binding_code_on_device()
 
 
 @when(parsers.parse("the user types the binding code from the device screen into {app:App}", extra_types=PHRASES))
 def type_shown_code(bench: Bench, phones, ctx: ScenarioContext, app: str):
     code = bench.user.read_binding_code()
     ctx.binding_codes.append(code)
-    _app(phones, app).bind(code)
+    app_on(phones, app).bind(code)
 
 
 @when(parsers.parse('the user types "{code}" into {app:App} as the binding code', extra_types=PHRASES))
 def type_code(phones, ctx: ScenarioContext, code: str, app: str):
     try:
-        _app(phones, app).bind(code)
+        app_on(phones, app).bind(code)
         ctx.error = None
     except (AppError, StatusError) as exc:
         ctx.error = exc
@@ -69,14 +66,14 @@ def app_error(ctx: ScenarioContext, kind: str):
 
 @when(parsers.parse("{app:App} is reinstalled", extra_types=PHRASES))
 def reinstall(phones, app: str):
-    _app(phones, app).reinstall()
+    app_on(phones, app).reinstall()
 
 
 @given(parsers.parse('{app:App} reads the {coin} address at "{path}"', extra_types=PHRASES))
 @when(parsers.parse('{app:App} reads the {coin} address at "{path}"', extra_types=PHRASES))
 def read_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
     try:
-        ctx.addresses[f"{coin} {path}"] = _app(phones, app).address(Aid[coin], path)
+        ctx.addresses[f"{coin} {path}"] = app_on(phones, app).address(Aid[coin], path)
         ctx.error = None
     except StatusError as exc:
         ctx.error = exc
@@ -85,7 +82,7 @@ def read_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
 @then(parsers.parse('{app:App} reads the same {coin} address at "{path}" as before', extra_types=PHRASES))
 def same_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
     before = ctx.addresses[f"{coin} {path}"]
-    assert _app(phones, app).address(Aid[coin], path) == before, f"the {coin} address at {path} changed"
+    assert app_on(phones, app).address(Aid[coin], path) == before, f"the {coin} address at {path} changed"
 
 
 @then(parsers.parse('the device answers "{status}"'))

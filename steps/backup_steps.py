@@ -22,7 +22,7 @@ from rigs.app.companion import AppError
 from rigs.app.secret import Secret
 from rigs.app.software_wallet import SoftwareWallet
 from steps.context import ScenarioContext
-from steps.phrases import PHONE_OF, PHRASES
+from steps.phrases import PHRASES, app_on
 
 PASSWORDS = {
     "the wallet password": "keybench-Wallet-pass-31",
@@ -108,9 +108,6 @@ def wallet_notes() -> WalletNotes:
     return WalletNotes()
 
 
-def _app(phones, app: str):
-    return phones[PHONE_OF[app]]
-
 
 def _wallet(notes: WalletNotes) -> SoftwareWallet:
     assert notes.wallet is not None, "the scenario has no software wallet yet"
@@ -136,7 +133,7 @@ def _keep(notes: WalletNotes, wallet: SoftwareWallet) -> None:
 # Set-up
 @given(parsers.parse("{app:App} has a new software wallet", extra_types=TYPES))
 def new_software_wallet(phones, wallet_notes: WalletNotes, app: str):
-    _keep(wallet_notes, _app(phones, app).wallets.create(WALLET_NAME, Password("the wallet password")))
+    _keep(wallet_notes, app_on(phones, app).wallets.create(WALLET_NAME, Password("the wallet password")))
 
 
 @given(parsers.parse("{app:App} has a software wallet whose mnemonic the user has backed up", extra_types=TYPES))
@@ -150,7 +147,7 @@ def backed_up_software_wallet(phones, ctx: ScenarioContext, wallet_notes: Wallet
 @given(parsers.parse("{app:App} has a software wallet imported from an ETH private key", extra_types=TYPES))
 def key_software_wallet(phones, wallet_notes: WalletNotes, app: str):
     wallet_notes.private_key = Secret(accounts.generate_private_key(os.urandom).hex())
-    wallets = _app(phones, app).wallets
+    wallets = app_on(phones, app).wallets
     _keep(wallet_notes, wallets.import_private_key(WALLET_NAME, wallet_notes.private_key,
                                                    Password("the wallet password")))
 
@@ -275,7 +272,7 @@ def tamper_keystore(wallet_notes: WalletNotes, change: str):
 @when(parsers.parse("{app:App} imports the keystore with {password:Password}", extra_types=TYPES))
 def import_keystore(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app: str, password: Password):
     assert wallet_notes.keystore is not None, "no keystore was exported"
-    wallets = _app(phones, app).wallets
+    wallets = app_on(phones, app).wallets
     wallet_notes.imported = _attempt(ctx, lambda: wallets.import_keystore(WALLET_NAME, wallet_notes.keystore,
                                                                            password))
 
@@ -283,7 +280,7 @@ def import_keystore(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app
 @when(parsers.parse("{app:App} imports the written-down mnemonic with {password:Password}", extra_types=TYPES))
 def import_mnemonic(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app: str, password: Password):
     assert wallet_notes.words is not None, "no words were written down"
-    wallets = _app(phones, app).wallets
+    wallets = app_on(phones, app).wallets
     wallet_notes.imported = _attempt(ctx, lambda: wallets.import_mnemonic(WALLET_NAME, wallet_notes.words, password))
 
 
@@ -291,7 +288,7 @@ def import_mnemonic(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app
                     extra_types=TYPES))
 def import_device_words(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app: str, password: Password):
     assert ctx.words, "no words were written down from the device"
-    wallets = _app(phones, app).wallets
+    wallets = app_on(phones, app).wallets
     words = Secret(" ".join(ctx.words))
     wallet_notes.imported = _attempt(ctx, lambda: wallets.import_mnemonic(WALLET_NAME, words, password))
 
@@ -299,13 +296,13 @@ def import_device_words(phones, ctx: ScenarioContext, wallet_notes: WalletNotes,
 @then(parsers.parse("{app:App} has a software wallet with the same ETH address", extra_types=TYPES))
 def has_same_wallet(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, app: str):
     assert ctx.error is None, f"the app refused: {ctx.error}"
-    found = _app(phones, app).wallets.with_address(wallet_notes.addresses["ETH"])
+    found = app_on(phones, app).wallets.with_address(wallet_notes.addresses["ETH"])
     assert found.address("ETH") == wallet_notes.addresses["ETH"]
 
 
 @then(parsers.parse("{app:App} has no software wallet", extra_types=TYPES))
 def has_no_wallet(phones, app: str):
-    wallets = _app(phones, app).wallets
+    wallets = app_on(phones, app).wallets
     assert len(wallets) == 0, f"{app} holds {wallets.all()}"
 
 
@@ -352,7 +349,7 @@ def sub_address_offers(wallet_notes: WalletNotes, coin: str, options: str):
 
 @then(parsers.parse('the imKey {coin:Coin} account in {app:App} has no "Advanced" option', extra_types=TYPES))
 def imkey_no_advanced(phones, app: str, coin: str):
-    device_app = _app(phones, app)
+    device_app = app_on(phones, app)
     assert device_app.address(Aid[coin], IMKEY_PATHS[coin]), f"the app shows no imKey {coin} account"
     offered = device_app.advanced_options(Aid[coin])
     assert offered == (), f"the imKey {coin} account offers {offered} under Advanced"
@@ -363,5 +360,5 @@ def imkey_no_advanced(phones, app: str, coin: str):
 def imported_matches_imkey(phones, ctx: ScenarioContext, wallet_notes: WalletNotes, coin: str, app: str):
     assert ctx.error is None, f"the app refused: {ctx.error}"
     assert wallet_notes.imported is not None, "nothing was imported"
-    on_device = _app(phones, app).address(Aid[coin], IMKEY_PATHS[coin])
+    on_device = app_on(phones, app).address(Aid[coin], IMKEY_PATHS[coin])
     assert wallet_notes.imported.address(coin) == on_device, f"the imKey {coin} address is {on_device}"

@@ -13,6 +13,11 @@ app_name.pattern = r"the app|the new phone's app"  # type: ignore[attr-defined]
 
 PHONE_OF = {"the app": "phone 1", "the new phone's app": "phone 2"}
 
+
+def app_on(phones, app: str):
+    """The companion app a step names ("the app", "the new phone's app")."""
+    return phones[PHONE_OF[app]]
+
 PHRASES = {"App": app_name}
 
 BIND_STATUS = {

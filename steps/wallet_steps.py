@@ -8,7 +8,7 @@ from pytest_bdd import parsers, then, when
 from protocol.imkey import Aid
 from rigs.bench import Bench
 from steps.context import ScenarioContext
-from steps.phrases import PHONE_OF, PHRASES
+from steps.phrases import PHRASES, app_on
 
 KEY_PATHS = [
     (Aid.ETH, "m/44'/60'/0'/0/0"),
@@ -73,7 +73,7 @@ def words_refused(ctx: ScenarioContext, reason: str):
 @then(parsers.parse("{app:App} sees the public keys that bip-utils derives from the words", extra_types=PHRASES))
 def keys_match_words(phones, ctx: ScenarioContext, app: str):
     root = Bip32Secp256k1.FromSeed(Mnemonic.to_seed(" ".join(ctx.words), ""))
-    device_app = phones[PHONE_OF[app]]
+    device_app = app_on(phones, app)
     for coin, path in KEY_PATHS:
         pub, chain = device_app.public_key(coin, path)
         expected = root.DerivePath(path)

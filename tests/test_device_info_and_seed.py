@@ -60,3 +60,16 @@ def test_every_word_count_creates_a_valid_mnemonic(count):
     user.set_pin("12345678")
     words = user.create_wallet(count)
     assert len(words) == count and Mnemonic("english").check(" ".join(words))
+
+
+def test_an_unexpected_words_screen_never_puts_the_words_in_an_error():
+    from rigs.device_user import DeviceRefused
+
+    _, _, user = open_device(2)
+    user.set_pin("123456")
+    user.start_wallet("Create wallet", 12)
+    words = user.read_words()
+    with pytest.raises(DeviceRefused) as refused:
+        user.unlock("123456")  # wrong screen on purpose
+    assert "Write down your words" in str(refused.value)
+    assert not any(f"{i} {word}" in str(refused.value) for i, word in enumerate(words, 1))

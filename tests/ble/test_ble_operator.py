@@ -33,7 +33,9 @@ def test_entering_a_pin_is_one_question_and_the_screen_is_typed_back():
     assert user.set_pin("123456") == ["Home", "Wallet unready"]
     typed = [r for r in script.requests if r.kind == "type_confirm"]
     assert [r.args["text"] for r in typed] == ["123456", "123456"]
-    assert typed[0].action == "type '123456' on the device and press CONFIRM"
+    assert typed[0].action == "type 6 characters on the device and press CONFIRM"
+    assert "123456" in typed[0].text  # the operator is told what to type ...
+    assert all("123456" not in r.action for r in script.requests)  # ... but skip reasons and logs never say it
     assert all(r.rig == "bench-ble" and r.timeout == 7 for r in script.requests)
     assert not script.steps
 
@@ -46,7 +48,7 @@ def test_typing_without_confirming_is_its_own_question():
     hands.press(Button.CANCEL)
     hands.choose("Settings")
     assert [r.action for r in script.requests] == [
-        "type 'abandon' on the device", "read the device screen", "press CANCEL on the device",
+        "type 7 characters on the device", "read the device screen", "press CANCEL on the device",
         "choose 'Settings' on the device"]
 
 
