@@ -17,6 +17,7 @@ CRYPTO_SRCS := $(addprefix $(CRYPTO_DIR)/, \
     pbkdf2.c \
     aes128.c \
     secp256k1.c \
+    secp256k1_field.c \
     bip32.c \
     bip39.c \
     bip39_english.c)
