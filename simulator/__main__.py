@@ -7,7 +7,7 @@ import sys
 
 from simulator import ble_serve
 from simulator.device import Device
-from simulator.server import host_port, serve_tcp
+from simulator.server import host_port, run_server, serve_tcp
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,15 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         return ble_serve.run(args, parser)
     host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    try:
-        serve_tcp(Device(seed=args.seed), host, port,
-                  on_listening=lambda bound: print(f"listening on {host}:{bound}", flush=True))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as exc:
-        print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_server(lambda: serve_tcp(Device(seed=args.seed), host, port, on_listening=lambda bound: print(
+        f"listening on {host}:{bound}", flush=True)), host, port)
 
 
 if __name__ == "__main__":

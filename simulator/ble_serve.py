@@ -17,7 +17,7 @@ from typing import Callable
 from simulator.ble_peripheral import PAYLOADS, GattPeripheral
 from simulator.ble_wire import Op, encode_packet, json_body, json_pdu, read_packet
 from simulator.device import Device
-from simulator.server import host_port
+from simulator.server import host_port, run_server
 
 log = logging.getLogger("keybench.simulator.ble")
 
@@ -93,12 +93,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                                     require_bond=not args.no_bond)
     except ValueError as exc:
         parser.error(str(exc))
-    try:
-        asyncio.run(serve_ble(peripheral, host, port, on_listening=lambda bound: print(
-            f"listening on {host}:{bound} as BLE peripheral {peripheral.name!r} ({peripheral.address})", flush=True)))
-    except KeyboardInterrupt:
-        return 0
-    except OSError as exc:
-        print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_server(lambda: asyncio.run(serve_ble(peripheral, host, port, on_listening=lambda bound: print(
+        f"listening on {host}:{bound} as BLE peripheral {peripheral.name!r} ({peripheral.address})", flush=True))),
+        host, port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import sys
 import threading
 from typing import Callable
 
@@ -49,6 +50,18 @@ class StreamEndpoint:
             return error_frame(item.code, str(item), item.seq).encode()
         answer = self.device.handle(item)
         return answer.encode() if answer else b""
+
+
+def run_server(serve: Callable[[], None], host: str, port: int) -> int:
+    """Exit code of a serve command: 0 after Ctrl-C, 2 when the address cannot be used."""
+    try:
+        serve()
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def serve_tcp(device: Device, host: str, port: int, on_listening: Callable[[int], None] = lambda port: None,
