@@ -112,8 +112,10 @@ class Device:
         self.unlocked = False
 
     def commit_wallet(self, words: list[str]) -> None:
-        self.store.put(Key.SEED, keys.seed_from_words(words))
+        # The code goes first: a power cut between the two writes leaves a stray code and no wallet (the next
+        # create or restore overwrites it), never a wallet that no app can bind to.
         self.store.put(Key.BIND_CODE, self.rng.binding_code().encode("ascii"))
+        self.store.put(Key.SEED, keys.seed_from_words(words))
 
     # Frames
     def handle(self, frame: Frame) -> Frame | None:

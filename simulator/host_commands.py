@@ -116,9 +116,7 @@ def identity_verify(slot: Key) -> Callable[["Device", Command], Response]:
             return status(SW.COMMAND_DATA_ERROR)
         own = se_key(dev)
         session = binding.session_key(own, app_pub)
-        code = dev.binding_code
-        # No code: a power cut fell between storing the seed and the code. No proof can match.
-        if code is None or not binding.proof_matches(session, code, app_pub, binding.public_bytes(own), proof):
+        if not binding.proof_matches(session, dev.binding_code, app_pub, binding.public_bytes(own), proof):
             return ok(bytes([IDENTITY_WRONG_CODE]))
         dev.store.put(slot, app_pub)
         return ok(bytes([IDENTITY_OK]))

@@ -94,14 +94,16 @@ void kb_commit_wallet(const char *mnemonic)
     char code[8];
     int i;
 
-    kb_bip39_seed(mnemonic, NULL, seed);
-    kb_storage_put(KB_KEY_SEED, seed, sizeof seed);
-    kb_memzero(seed, sizeof seed);
+    /* The code is stored before the seed: a power cut between the two writes then leaves a stray code and no
+     * wallet (the next create or restore overwrites it), never a wallet that no app can bind to. */
     kb_rng_bytes(raw, sizeof raw);
     for (i = 0; i < 8; i++) {
         code[i] = bind_alphabet[raw[i] & 31];
     }
     kb_storage_put(KB_KEY_BIND_CODE, (const uint8_t *)code, sizeof code);
+    kb_bip39_seed(mnemonic, NULL, seed);
+    kb_storage_put(KB_KEY_SEED, seed, sizeof seed);
+    kb_memzero(seed, sizeof seed);
 }
 
 int kb_binding_code(char code[8])
