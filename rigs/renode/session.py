@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from rigs.process import end_process
 from rigs.config import RigError
 from rigs.renode.robot import RobotClient, RobotError
 
@@ -129,14 +130,7 @@ class RenodeProcess:
             self.robot.stop_server()
         self.robot = None
         if self.proc is not None:
-            for action in (None, self.proc.terminate, self.proc.kill):
-                if action is not None:
-                    action()
-                try:
-                    self.proc.wait(timeout=self.stop_timeout)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            end_process(self.proc, self.stop_timeout)
             self.proc = None
         if self.workdir is not None and not self.keep_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)

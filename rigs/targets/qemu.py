@@ -18,6 +18,7 @@ from protocol.debuglink import Op
 from protocol.framing import Channel, Frame, FrameDecoder
 from rigs.config import RigConfig, RigError, RigUnavailable
 from rigs.firmware_image import build_tools, ensure_image, needs_build, repo_path
+from rigs.process import end_process
 from rigs.registry import register
 from rigs.serial_transport import SerialTransport
 from rigs.target import Target
@@ -142,14 +143,7 @@ class QemuTarget(Target):
             self.transport.close()
             self.transport = None
         if self.proc is not None:
-            for action in (None, self.proc.terminate, self.proc.kill):
-                if action is not None:
-                    action()
-                try:
-                    self.proc.wait(timeout=self.settings.stop_timeout)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            end_process(self.proc, self.settings.stop_timeout)
             self.proc = None
         if self.workdir is not None:
             if not self.settings.keep_workdir:
