@@ -27,7 +27,7 @@ kb_python_env() {
   local stamp="$KB_VENV/.keybench-installed"
   if [ ! -f "$stamp" ] || [ "$KB_ROOT/pyproject.toml" -nt "$stamp" ]; then
     "$KB_PY" -m pip install --quiet --upgrade pip
-    "$KB_PY" -m pip install --quiet -e "$KB_ROOT"
+    "$KB_PY" -m pip install --quiet -e "$KB_ROOT[test]"
     touch "$stamp"
   fi
 }
