@@ -1,4 +1,4 @@
-"""The binding cryptography both ends compute (imkey-protocol-facts.md, "Binding"). Built on `cryptography`."""
+"""The binding cryptography both ends compute (docs/imkey-facts.md, "Binding"). Built on `cryptography`."""
 from __future__ import annotations
 
 import hashlib

@@ -20,7 +20,7 @@ MAX_PIN_FAILS = 5
 
 @dataclass(frozen=True)
 class Identity:
-    """What the factory burnt in; the defaults are the facts sheet's key-file vector."""
+    """What the factory burnt in; the defaults are the key-file vector of docs/imkey-facts.md."""
 
     se_id: str = "19060000000200860001010000000014"
     serial_number: str = "imKey01191200001"

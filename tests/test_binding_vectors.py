@@ -1,4 +1,4 @@
-"""The facts sheet's vectors, and the binding proof both ways."""
+"""The imKey SDK's vectors (docs/imkey-facts.md, "Binding"), and the binding proof both ways."""
 from protocol import binding
 from rigs.app.keyfile import KeyFile
 

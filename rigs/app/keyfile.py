@@ -1,4 +1,4 @@
-"""The app's key file for one device (facts sheet): app key pair, SE public key and session key, sealed with
+"""The app's key file for one device (docs/imkey-facts.md): app key pair, SE public key and session key, sealed with
 AES-128-CBC under a key and IV derived from the device's SE id and serial number."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""BIP39 against the official English vectors (shared/reference/bip39-vectors.json)."""
+"""BIP39 against the official English vectors (tests/vectors/bip39-vectors.json; its source: tests/vectors/README.md)."""
 import json
 import os
 import random
@@ -7,18 +7,12 @@ import pytest
 from mnemonic import Mnemonic
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-VECTORS_CANDIDATES = [
-    os.path.join(REPO, "shared", "reference", "bip39-vectors.json"),
-    os.path.join(REPO, "..", "shared", "reference", "bip39-vectors.json"),
-]
+VECTORS = os.path.join(REPO, "tests", "vectors", "bip39-vectors.json")
 
 
 def load_rows():
-    for path in VECTORS_CANDIDATES:
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)["english"]
-    raise FileNotFoundError(f"bip39-vectors.json not found in {VECTORS_CANDIDATES}")
+    with open(VECTORS, encoding="utf-8") as f:
+        return json.load(f)["english"]
 
 
 ROWS = load_rows()

@@ -187,7 +187,7 @@ def xor(a, b):
 
 
 def test_imkey_binding_vectors(kb):
-    """From the imKey facts sheet, computed with the firmware's own SHA-256."""
+    """From docs/imkey-facts.md, computed with the firmware's own SHA-256."""
     d = xor(kb.sha256(b"19060000000200860001010000000014"), kb.sha256(b"imKey01191200001"))
     assert d[:16].hex().upper() == "A49CDEDE0370D1543033E41A413EBC4E"
     assert d[16:].hex().upper() == "92AF372F64C10BAA942478560F91F346"
