@@ -1,7 +1,7 @@
 """The simulated device as a BLE GATT server: what an imKey looks like to a phone's Bluetooth stack.
 
 One service with a write characteristic (the host's requests) and a notify characteristic (the device's
-answers), plus the GAP device name. Messages are imKey fragments (rigs/ble/fragments.py) in both directions;
+answers), plus the GAP device name. Messages are imKey fragments (protocol/ble_fragments.py) in both directions;
 the ATT rules of a real link hold: the negotiated ATT_MTU bounds every write and every notification
 (ATT_MTU - 3 bytes of value), notifications flow only after the central wrote the CCCD, and the data
 characteristics need a bonded central when `require_bond` is set.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from protocol.framing import INTER_BYTE_TIMEOUT_S, Channel, Frame, FrameDecoder
-from rigs.ble.fragments import FragmentError, Reassembler, fragment
+from protocol.ble_fragments import FragmentError, Reassembler, fragment
 from simulator.ble_wire import (CCCD_UUID, DEFAULT_ATT_MTU, DEVICE_NAME_UUID, GAP_SERVICE_UUID, AttError, Op,
                                 error_rsp, json_pdu, normalize_uuid, parse_u16, pdu, u16)
 from simulator.device import Device

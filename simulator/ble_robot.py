@@ -1,13 +1,14 @@
-"""A scripted bench operator for the simulated BLE device: it does what rigs/operator.py asks, for real.
+"""A scripted bench operator for the simulated BLE device: it does what the host's operator requests ask, for real.
 
 On a rig without a debug link every physical action is a question to a person (OperatorHands). This operator
 answers by acting on the simulated device's physical side (the device's buttons and screen, under the
 peripheral's lock) and by power-cycling it, which drops its BLE link like a real power switch would. So the
 operator path runs real scenarios without a person:
 
-    python -m pytest features --rig tests/ble/sim-ble-operator.toml -p simulator.ble_robot
+    python -m pytest features --rig tests/ble/sim-ble-operator.toml -p rigs.ble.sim_operator
 
-`-p simulator.ble_robot` installs it as the operator prompt for the session (pytest_configure below).
+It is a prompt in the sense of rigs/operator.py (a callable taking an OperatorRequest, read by its fields), so
+the simulator imports nothing from the host; `-p rigs.ble.sim_operator` installs it for a pytest session.
 """
 from __future__ import annotations
 
@@ -54,14 +55,3 @@ class SimulatedOperator:
         if sw == 0x6985:
             raise RobotError(f"the device offers no way to {request.action}: it shows {device.ui.lines()[:1]}")
 
-
-def pytest_configure(config) -> None:
-    from rigs.operator import install_prompt
-
-    install_prompt(SimulatedOperator())
-
-
-def pytest_unconfigure(config) -> None:
-    from rigs.operator import install_prompt
-
-    install_prompt(None)

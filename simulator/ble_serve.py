@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import logging
 import sys
-import threading
 from typing import Callable
 
 from simulator.ble_peripheral import PAYLOADS, GattPeripheral
@@ -57,13 +56,15 @@ async def _serve_client(peripheral: GattPeripheral, reader: asyncio.StreamReader
 
 async def serve_ble(peripheral: GattPeripheral, host: str, port: int,
                     on_listening: Callable[[int], None] = lambda port: None,
-                    stop: threading.Event | None = None) -> None:
-    """Serve until `stop` is set (or forever)."""
+                    stop: asyncio.Event | None = None) -> None:
+    """Serve until `stop` is set (or forever). From another thread, set it with loop.call_soon_threadsafe."""
     server = await asyncio.start_server(lambda r, w: _serve_client(peripheral, r, w), host, port)
     on_listening(server.sockets[0].getsockname()[1])
     async with server:
-        while stop is None or not stop.is_set():
-            await asyncio.sleep(0.1)
+        if stop is None:
+            await server.serve_forever()
+        else:
+            await stop.wait()
         peripheral.drop_connection()
 
 

@@ -1,7 +1,7 @@
 """One BLE link to one device through bleak's public API: scan, connect (and pair), subscribe, exchange messages.
 
 Synchronous on the outside (the harness and pytest-bdd steps never await), asyncio inside: every bleak call
-runs on a LoopThread with a deadline. A message goes out as imKey fragments (rigs/ble/fragments.py) written to
+runs on a LoopThread with a deadline. A message goes out as imKey fragments (protocol/ble_fragments.py) written to
 the write characteristic; notifications are reassembled into messages that wait in a queue for receive().
 
 `client_kwargs` / `scanner_kwargs` go straight to `bleak.BleakClient` / `bleak.BleakScanner`: empty for a
@@ -19,7 +19,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError
 
-from rigs.ble.fragments import FragmentError, Reassembler, fragment
+from protocol.ble_fragments import FragmentError, Reassembler, fragment
 from rigs.ble.loop import LoopThread
 from rigs.transport import TransportError
 

@@ -1,14 +1,12 @@
 """Helpers for the BLE transport tests: a simulated peripheral in its own Air, reached through bleak.
 
-No conftest.py here on purpose: several test folders' conftest.py share the module name "conftest", and test
-modules elsewhere import from it. Test modules import the `kit` fixture from here instead.
+The `kit` fixture that builds them is in conftest.py beside this file (a fixture imported into a test module
+would be shadowed by the tests' parameter of the same name, which ruff rightly reports as F811).
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-import pytest
 
 from rigs.ble.connection import BleConnection, BleSpec
 from rigs.ble.payload import ApduOverBle, FramesOverBle
@@ -76,18 +74,3 @@ class Script:
         kind, answer = self.steps.pop(0)
         assert request.kind == kind, f"expected a {kind!r} request, got {request.kind!r}: {request.action}"
         return answer
-
-
-@pytest.fixture
-def kit():
-    """kit(**options) -> a BleKit (not yet open); all closed at the end of the test."""
-    kits: list[BleKit] = []
-
-    def make(**kwargs) -> BleKit:
-        k = BleKit(**kwargs)
-        kits.append(k)
-        return k
-
-    yield make
-    for k in kits:
-        k.close()

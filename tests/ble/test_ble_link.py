@@ -6,12 +6,11 @@ import time
 import bleak
 import pytest
 
-from ble_kit import kit  # noqa: F401 (fixture)
 from protocol import imkey
+from protocol.ble_fragments import fragment
 from protocol.debuglink import Op
 from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder
 from rigs.ble.connection import BleConnectError
-from rigs.ble.fragments import fragment
 from rigs.ble.payload import NoDebugLink
 from rigs.transport import TransportError
 

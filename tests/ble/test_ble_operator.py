@@ -219,7 +219,7 @@ def run_features(tmp_path, *args: str, env: dict | None = None) -> dict[str, tup
     "test_a_manual_reset_from_the_settings_menu_needs_the_right_pin",
 ])
 def test_a_scripted_operator_drives_real_scenarios(tmp_path, scenario):
-    outcomes = run_features(tmp_path, "-k", scenario, "-p", "simulator.ble_robot")
+    outcomes = run_features(tmp_path, "-k", scenario, "-p", "rigs.ble.sim_operator")
     assert outcomes == {scenario: ("passed", "")}
 
 

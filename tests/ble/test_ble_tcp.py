@@ -108,19 +108,23 @@ def test_the_server_process_dying_is_a_clear_error_and_no_hang(server, tmp_path)
 def threaded_peripheral():
     """serve-ble in a thread of this process, so a test can reach into the peripheral (fault injection)."""
     peripheral = GattPeripheral(Device(seed=1), service_uuid=SERVICE, name="imKeyPro", max_mtu=23)
-    stop, ready = threading.Event(), threading.Event()
+    ready = threading.Event()
     port: list[int] = []
+    stops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
-    def run():
-        asyncio.run(serve_ble(peripheral, "127.0.0.1", 0, on_listening=lambda p: (port.append(p), ready.set()),
-                              stop=stop))
+    async def serve():
+        stop = asyncio.Event()
+        stops.append((asyncio.get_running_loop(), stop))
+        await serve_ble(peripheral, "127.0.0.1", 0, on_listening=lambda p: (port.append(p), ready.set()), stop=stop)
 
-    thread = threading.Thread(target=run, daemon=True)
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
     thread.start()
-    assert ready.wait(5)
+    assert ready.wait(5), "serve_ble did not start listening within 5 s"
     yield peripheral, port[0]
-    stop.set()
+    loop, stop = stops[0]
+    loop.call_soon_threadsafe(stop.set)
     thread.join(5)
+    assert not thread.is_alive(), "serve_ble did not stop within 5 s of its stop event"
 
 
 def test_a_drop_mid_exchange_over_tcp(threaded_peripheral):
