@@ -14,6 +14,7 @@ from rigs.link import DEFAULT_TIMEOUT_S, Link, LinkError, PoweredOff
 from rigs.operator import OperatorHands
 from rigs.registry import target_class
 from rigs.target import Target
+from rigs.transport import TransportError
 
 READY_TIMEOUT_S = 20.0
 
@@ -40,6 +41,7 @@ class Bench:
             hands = DebugLinkHands(link) if rig.has("debug_link") else OperatorHands.for_target(target)
         bench = cls(rig, target, link, hands)
         try:
+            link.open_session()  # drop a previous host's leftovers on the line (docs/protocol.md 1.3)
             bench.wait_ready()
         except Exception:
             bench.close()
@@ -95,6 +97,24 @@ class Bench:
         self.target.power_on(self.link)
         self.wait_ready()
         self._reseed()
+
+    def health(self, error: BaseException | None = None) -> str | None:
+        """What broke on the bench, in one line, or None: then `error` is the product's (or the test's).
+
+        The bench is broken when its target says so (an emulator exited) or when `error`, or what caused it, is
+        the byte stream itself failing (a closed socket, a vanished port). A device that answers wrongly, or
+        not at all on a live stream, is a product failure.
+        """
+        problem = self.target.health()
+        if problem:
+            return f"{self.target.describe()}: {problem}"
+        seen: set[int] = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            if isinstance(error, TransportError):
+                return f"{self.target.describe()}: {str(error).splitlines()[0]}"
+            error = error.__cause__ or error.__context__
+        return None
 
     def close(self) -> None:
         try:

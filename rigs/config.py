@@ -1,30 +1,73 @@
-"""Rig files: TOML that names a target, its settings and the rig's capabilities."""
+"""Rig files: TOML that names a target, its settings and the rig's capabilities, validated by pydantic.
+
+Every mistake in a rig file is a BadRigFile naming the file, the key, what was expected and the value found.
+"""
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 RIGS_DIR = Path(__file__).resolve().parent
 
 # Capabilities a rig file may declare; a scenario tagged @needs_<capability> is skipped without it.
-KNOWN_CAPABILITIES = frozenset({"debug_link", "power_cut", "power_cycle", "factory_erase", "destructive"})
+Capability = Literal["debug_link", "power_cut", "power_cycle", "factory_erase", "destructive"]
+KNOWN_CAPABILITIES = frozenset(Capability.__args__)
+
+# Rig files and targets' [settings] are read strictly: "20" is not a number, 48123 is not a URL.
+STRICT = ConfigDict(strict=True, extra="forbid")
+
+
+def settings_dataclass(cls: type) -> type:
+    """The decorator for a target's Settings: a frozen dataclass whose fields pydantic checks by type."""
+    return pydantic.dataclasses.dataclass(frozen=True, config=STRICT)(cls)
 
 
 class RigError(Exception):
     """A rig file that cannot be used, or a rig that cannot be reached; never a failed test."""
 
 
+class BadRigFile(RigError):
+    """The rig file (or the rig name) is wrong: a usage error, exit code 2."""
+
+
 class RigUnavailable(RigError):
-    """A tool the rig needs (an emulator, a flasher) is not installed on this machine: a skip, not a failure.
-    The message says how to install it."""
+    """A tool the rig needs (an emulator, a flasher) is not installed on this machine. The message says how to
+    install it."""
 
 
 # The firmware version every rig's device reports unless its rig file says otherwise (docs/protocol.md).
 DEFAULT_FIRMWARE_VERSION = "1.5.08"
+
+# A device serial number as APDU 80CA004400 answers it: 1-16 printable ASCII characters.
+Serial = Annotated[str, StringConstraints(pattern=r"^[!-~]([ -~]{0,14}[!-~])?$")]
+
+
+class RigFile(BaseModel):
+    """The top level of a rig file, exactly the keys allowed."""
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    target: str
+    name: str | None = None
+    capabilities: tuple[Capability, ...] = ()
+    seed: int | None = None
+    description: str = ""
+    settings: dict[str, Any] = {}
+    # A physical device (a board on a bench): wiping it needs its serial number in allowed_serials.
+    physical: bool = False
+    allowed_serials: tuple[Serial, ...] = ()
+    firmware_version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d\d$")] = DEFAULT_FIRMWARE_VERSION
+
+    @pydantic.model_validator(mode="after")
+    def _serials_need_a_physical_rig(self) -> "RigFile":
+        if self.allowed_serials and not self.physical:  # a typo must never silently allow a wipe
+            raise ValueError("'allowed_serials' only means something on a rig with physical = true")
+        return self
 
 
 @dataclass(frozen=True)
@@ -36,7 +79,6 @@ class RigConfig:
     description: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
-    # A physical device (a board on a bench): wiping it needs its serial number in allowed_serials.
     physical: bool = False
     allowed_serials: tuple[str, ...] = ()
     firmware_version: str = DEFAULT_FIRMWARE_VERSION
@@ -48,13 +90,34 @@ class RigConfig:
 def find_rig_file(name_or_path: str) -> Path:
     """A path to a .toml, or the name of a rig file in rigs/ (without .toml)."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" and candidate.exists():
+    if candidate.suffix == ".toml" and candidate.is_file():
         return candidate
     named = RIGS_DIR / f"{name_or_path}.toml"
-    if named.exists():
+    if named.is_file():
         return named
     known = ", ".join(sorted(p.stem for p in RIGS_DIR.glob("*.toml")))
-    raise RigError(f"no rig file {name_or_path!r}: give a path to a .toml or one of: {known}")
+    raise BadRigFile(f"no rig file {name_or_path!r}: give a path to a .toml or one of: {known}")
+
+
+def _lists_as_tuples(value: Any) -> Any:
+    """TOML's only arrays are lists; rig settings hold them as tuples (frozen)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def describe_errors(where: str, exc: ValidationError, allowed: list[str], section: str = "") -> str:
+    """One line per mistake: the file, the key, what was expected and the value found."""
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in (section, *err["loc"]) if part != "") or "rig file"
+        if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+            problem = f"unknown key; known: {', '.join(allowed)}"
+        elif err["type"] in ("missing", "missing_argument"):
+            problem = "required, but missing"
+        else:
+            expected = err["msg"].removeprefix("Value error, ").replace("a valid tuple", "a list")  # TOML says list
+            problem = f"{expected}, got {err['input']!r}"
+        lines.append(f"{where}: {key}: {problem}")
+    return "\n".join(lines)
 
 
 def load_rig(name_or_path: str) -> RigConfig:
@@ -62,56 +125,38 @@ def load_rig(name_or_path: str) -> RigConfig:
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise RigError(f"{path}: not valid TOML: {exc}") from None
-    allowed = {"name", "target", "capabilities", "seed", "description", "settings",
-               "physical", "allowed_serials", "firmware_version"}
-    unknown = set(raw) - allowed
-    if unknown:
-        raise RigError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-    if "target" not in raw:
-        raise RigError(f"{path}: missing 'target' (the kind of device backend)")
-    caps = frozenset(raw.get("capabilities", []))
-    bad = caps - KNOWN_CAPABILITIES
-    if bad:
-        raise RigError(f"{path}: unknown capabilities {sorted(bad)}; known: {sorted(KNOWN_CAPABILITIES)}")
-    physical, allowed_serials, firmware_version = _device_keys(path, raw)
+        raise BadRigFile(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRigFile(f"{path}: cannot read it: {exc}") from None
+    if "capabilities" in raw:
+        raw["capabilities"] = _lists_as_tuples(raw["capabilities"])
+    if "allowed_serials" in raw:
+        raw["allowed_serials"] = _lists_as_tuples(raw["allowed_serials"])
+    try:
+        rig = RigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise BadRigFile(describe_errors(str(path), exc, list(RigFile.model_fields))) from None
     return RigConfig(
-        name=raw.get("name", path.stem),
-        target=raw["target"],
-        capabilities=caps,
-        seed=raw.get("seed"),
-        description=raw.get("description", ""),
-        settings=dict(raw.get("settings", {})),
+        name=rig.name or path.stem,
+        target=rig.target,
+        capabilities=frozenset(rig.capabilities),
+        seed=rig.seed,
+        description=rig.description,
+        settings=dict(rig.settings),
         path=path,
-        physical=physical,
-        allowed_serials=allowed_serials,
-        firmware_version=firmware_version,
+        physical=rig.physical,
+        allowed_serials=rig.allowed_serials,
+        firmware_version=rig.firmware_version,
     )
 
 
-def _device_keys(path: Path, raw: dict) -> tuple[bool, tuple[str, ...], str]:
-    """physical, allowed_serials, firmware_version: checked here so a typo never silently allows a wipe."""
-    physical = raw.get("physical", False)
-    if not isinstance(physical, bool):
-        raise RigError(f"{path}: 'physical' must be true or false, not {physical!r}")
-    serials = raw.get("allowed_serials", [])
-    if not isinstance(serials, list) or not all(isinstance(s, str) and s.strip() == s and 0 < len(s) <= 16
-                                                 and s.isascii() and s.isprintable() for s in serials):
-        raise RigError(f"{path}: 'allowed_serials' must be a list of device serial numbers "
-                       f"(1-16 printable ASCII characters each, as APDU 80CA004400 answers), not {serials!r}")
-    if serials and not physical:
-        raise RigError(f"{path}: 'allowed_serials' only means something on a rig with physical = true")
-    version = raw.get("firmware_version", DEFAULT_FIRMWARE_VERSION)
-    if not isinstance(version, str) or not re.fullmatch(r"\d+\.\d+\.\d\d", version):
-        raise RigError(f"{path}: 'firmware_version' must look like \"1.5.08\", not {version!r}")
-    return physical, tuple(serials), version
-
-
 def settings_from(cls: type, rig: RigConfig):
-    """Build a target's settings dataclass from the rig file's [settings] table, naming any unknown key."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(rig.settings) - names
-    if unknown:
-        raise RigError(f"rig {rig.name!r}: unknown settings {sorted(unknown)} for target {rig.target!r}; "
-                       f"known: {sorted(names)}")
-    return cls(**rig.settings)
+    """Build a target's Settings from the rig file's [settings] table; every mistake is a BadRigFile."""
+    values = {key: _lists_as_tuples(value) for key, value in rig.settings.items()}
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        known = [f.name for f in dataclasses.fields(cls)]
+        raise BadRigFile(describe_errors(str(rig.path or f"rig {rig.name!r}"), exc, known, "settings")) from None
+    except TypeError as exc:  # a plain dataclass (not settings_dataclass): unknown or missing keys
+        raise BadRigFile(f"{rig.path or rig.name}: settings: {exc}") from None

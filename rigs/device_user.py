@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 from protocol.debuglink import Button
-from rigs.hands import Hands
+from protocol.status import SW
+from rigs.hands import SECRET_TITLES, Hands, describe_screen, entry_outcome
 
 
-WORDS_TITLE = "Write down your words"
+WORDS_TITLE = SECRET_TITLES[0]
 
 
 class DeviceRefused(AssertionError):
@@ -19,8 +20,7 @@ class DeviceRefused(AssertionError):
 
     def __init__(self, what: str, lines: list[str]):
         self.lines = lines
-        shown = lines[:1] if lines[:1] == [WORDS_TITLE] else lines[:3]  # never the mnemonic words
-        super().__init__(f"{what}: the device shows {' / '.join(shown)!r}")
+        super().__init__(f"{what}: the device shows {describe_screen(lines)}")
 
 
 class DeviceUser:
@@ -33,7 +33,7 @@ class DeviceUser:
     def enter(self, text: str) -> list[str]:
         """Type into the current field and confirm; return the screen that follows."""
         self.hands.type(text)
-        self.hands.press(Button.CONFIRM)
+        self.hands.press(Button.CONFIRM, allowed=entry_outcome)
         return self.hands.screen()
 
     def _expect(self, title: str, lines: list[str], what: str) -> list[str]:
@@ -56,7 +56,7 @@ class DeviceUser:
         for _ in range(4):  # every screen reaches Home within a few cancels
             if self.screen()[0] == "Home":
                 return
-            self.hands.press(Button.CANCEL)
+            self.hands.press(Button.CANCEL, allowed=lambda sw: sw == SW.CANCEL_MNEMONIC_CHECK)
         self._expect("Home", self.screen(), "could not get back to the Home screen")
 
     def start_wallet(self, flow: str, word_count: int) -> list[str]:
@@ -71,8 +71,10 @@ class DeviceUser:
 
     def answer_checks(self, words: list[str], wrong: bool = False) -> list[str]:
         """Answer the mnemonic check from the written-down words (or deliberately wrong)."""
-        self.hands.press(Button.CONFIRM)
         lines = self.screen()
+        if lines[0] == WORDS_TITLE:  # the words were written down: on to the check (a retry is already there)
+            self.hands.press(Button.CONFIRM)
+            lines = self.screen()
         while lines[0] == "Check your words":
             position = int(re.search(r"Word #(\d+)", lines[-1]).group(1)) - 1
             answer = words[position]

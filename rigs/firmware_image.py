@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rigs.config import RIGS_DIR, RigError, RigUnavailable
+from rigs.config import RIGS_DIR, BadRigFile, RigError, RigUnavailable
 
 REPO = RIGS_DIR.parent
 FIRMWARE = REPO / "firmware"
@@ -21,7 +21,7 @@ def repo_path(path: str) -> Path:
 
 def needs_build(image: Path, build: str = "if-missing") -> bool:
     if build not in BUILD_CHOICES:
-        raise RigError(f"settings.build must be one of {BUILD_CHOICES}, not {build!r}")
+        raise BadRigFile(f"settings.build must be one of {BUILD_CHOICES}, not {build!r}")
     return build == "always" or (build == "if-missing" and not image.exists())
 
 

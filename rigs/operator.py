@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from protocol.debuglink import Button
-from rigs.hands import Hands
+from rigs.hands import Hands, describe_screen
 
 DEFAULT_OPERATOR_TIMEOUT_S = 300.0
 DONE_ANSWERS = {"", "y", "yes", "ok", "done"}
@@ -184,8 +184,8 @@ class OperatorHands(Hands):
             self._ask("type", f"type {len(text)} characters on the device",
                       f"On the device, enter {text!r} in the current field (do not confirm yet).", text=text)
 
-    def press(self, button: Button) -> None:
-        name = Button(button).name
+    def press(self, button: Button, allowed: Callable[[int], bool] | None = None) -> None:
+        name = Button(button).name  # `allowed` is for status words, which a person pressing a button never sees
         if button == Button.CONFIRM and self._typed is not None:
             text, self._typed = self._typed, None
             self._ask("type_confirm", f"type {len(text)} characters on the device and press {name}",
@@ -217,7 +217,7 @@ class OperatorHands(Hands):
                                        multiline=True, expect=text))
         if not any(text in line for line in lines):
             raise AssertionError(f"the bench operator reports the device screen never showed {text!r}; "
-                                 f"it shows {lines[:1]}")
+                                 f"it shows {describe_screen(lines)}")
         return lines
 
 

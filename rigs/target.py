@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from protocol.debuglink import Op
-from rigs.config import RigConfig, settings_from
+from rigs.config import RigConfig, settings_dataclass, settings_from
 from rigs.transport import Transport
 
 if TYPE_CHECKING:
     from rigs.link import Link
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class NoSettings:
     """For targets whose rig file has no [settings]."""
 
@@ -46,6 +45,11 @@ class Target(ABC):
         """Find the programs this target needs (emulator, flasher) without starting anything; one line per tool
         found. Raises RigUnavailable, naming how to install it, when one is missing. Default: none needed."""
         return []
+
+    def health(self) -> str | None:
+        """What broke on this bench (an emulator exited, a port vanished), or None while it looks alive.
+        Asked after a scenario fails, to tell a dead bench from a product failure. Default: nothing to check."""
+        return None
 
     def describe(self) -> str:
         return f"{self.kind} target of rig {self.rig.name!r}"

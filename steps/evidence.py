@@ -1,15 +1,22 @@
-"""One evidence folder per scenario: the APDU transcript, the debug-link log (secrets redacted), the rig."""
+"""One evidence folder per scenario: the APDU transcript, the debug-link log (secrets redacted), the rig.
+
+Folders are unique per scenario (a readable name plus a hash of the full test id), and a run starts from an
+empty evidence folder, so evidence never mixes runs or scenarios.
+"""
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 from pathlib import Path
 
 from protocol.debuglink import Op
 from protocol.framing import Channel
+from rigs.hands import SECRET_TITLES
 from rigs.link import Exchange
 
 REDACTED = "<redacted>"
-SECRET_SCREENS = ("Write down your words",)
+MARKER = ".keybench-evidence"  # only a folder holding this (or an empty one) is ever emptied
 
 
 class EvidenceRecorder:
@@ -17,13 +24,41 @@ class EvidenceRecorder:
         self.show_secrets = show_secrets
         self.transcript: list[str] = []  # host link only: no secrets ever cross it
         self.debug_log: list[str] = []
+        self._repeats = 0  # how many times the last debug line came again (waiting on the screen)
+        self.steps = 0
 
     def __call__(self, ex: Exchange) -> None:
         if ex.channel == Channel.HOST:
             answer = ex.answer.hex().upper() if ex.answer is not None else f"!! {ex.error}"
             self.transcript.append(f"> {ex.request.hex().upper()}\n< {answer}")
         else:
-            self.debug_log.append(self._describe_debug(ex))
+            self._log(self._describe_debug(ex))
+
+    def mark_step(self, text: str) -> None:
+        """Where a step starts, in both logs, numbered from 1 in the scenario."""
+        self.steps += 1
+        line = f"--- step {self.steps}: {text}"
+        self._log(line)
+        self.transcript.append(line)
+
+    def clear(self) -> None:
+        self.transcript.clear()
+        self.debug_log.clear()
+        self._repeats = 0
+        self.steps = 0
+
+    def _log(self, line: str) -> None:
+        """Identical lines in a row (a screen polled while waiting) are written once, with a count."""
+        if self.debug_log and self._strip_count(self.debug_log[-1]) == line:
+            self._repeats += 1
+            self.debug_log[-1] = f"{line}  (x{self._repeats + 1})"
+            return
+        self._repeats = 0
+        self.debug_log.append(line)
+
+    @staticmethod
+    def _strip_count(line: str) -> str:
+        return re.sub(r"  \(x\d+\)$", "", line)
 
     def _describe_debug(self, ex: Exchange) -> str:
         try:
@@ -41,7 +76,7 @@ class EvidenceRecorder:
             return f"{op} {shown} -> !! {ex.error}"
         sw, data = ex.answer[:2].hex().upper(), ex.answer[2:]
         text = data.decode("utf-8", "replace")
-        if op == "SCREEN" and text.startswith(SECRET_SCREENS) and not self.show_secrets:
+        if op == "SCREEN" and text.startswith(SECRET_TITLES) and not self.show_secrets:
             text = f"{text.splitlines()[0]} / {REDACTED}"
         return f"{op} {shown} -> {sw} {text!r}" if data else f"{op} {shown} -> {sw}"
 
@@ -53,5 +88,21 @@ class EvidenceRecorder:
 
 
 def folder_name(nodeid: str) -> str:
-    """A file-system-safe, stable name for a test id."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:150]
+    """A file-system-safe name for a test id, unique per id: readable words, then a hash of the whole id."""
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")[:100]
+    return f"{readable}-{hashlib.sha1(nodeid.encode()).hexdigest()[:10]}"
+
+
+class EvidenceFolderInUse(Exception):
+    """--evidence names a folder keybench did not make: it is never emptied."""
+
+
+def start_run(root: Path) -> None:
+    """Empty the evidence folder for a new run; refuse a non-empty folder keybench did not make."""
+    if root.exists():
+        if any(root.iterdir()) and not (root / MARKER).exists():
+            raise EvidenceFolderInUse(f"--evidence {root}: the folder holds files keybench did not write; "
+                                      f"give an empty or new folder")
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    (root / MARKER).write_text("keybench evidence: emptied at the start of every run\n")

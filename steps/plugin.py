@@ -9,13 +9,16 @@ import pytest
 from rigs.app.companion import CompanionApp
 from rigs.bench import Bench
 from rigs import guard
-from rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError, RigUnavailable, load_rig
+from rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError
 from rigs.doctor import BROKEN, open_checked
 from rigs.operator import NeedsOperator
 from steps.context import ScenarioContext
-from steps.evidence import EvidenceRecorder, folder_name
+from steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
+from steps import verdict
+from steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
-pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps"]
+pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps",
+                  "steps.cucumber"]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",
@@ -35,31 +38,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write one evidence folder per scenario (transcript, debug log, rig) under DIR")
     group.addoption("--show-secrets", action="store_true",
                     help="write PINs and mnemonic words into evidence logs (off by default)")
+    verdict.add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    verdict.register(config)
     for cap in sorted(KNOWN_CAPABILITIES):
         config.addinivalue_line("markers", f"needs_{cap}: runs only on a rig with the {cap} capability")
     for tag, what in SUITE_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {what}")
     config.addinivalue_line("markers", f"{guard.WIPE_TAG}: wipes the device; on a physical rig only when its "
                                        "serial is in the rig file's allowed_serials")
-
-
-def _rig(config: pytest.Config) -> RigConfig:
-    rig = getattr(config, "_keybench_rig", None)
-    if rig is None:
+    evidence = config.getoption("--evidence")
+    if evidence and not hasattr(config, "workerinput"):  # the controller empties it once, before any worker
         try:
-            rig = load_rig(config.getoption("--rig"))
-        except RigError as exc:
+            start_run(Path(evidence))
+        except EvidenceFolderInUse as exc:
             raise pytest.UsageError(str(exc)) from None
-        config._keybench_rig = rig
-    return rig
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A scenario that needs what the rig lacks is skipped, naming both, never passed."""
-    rig = _rig(item.config)
+    if not uses_rig(item):
+        return
+    rig = keybench_run(item.config).load_rig()
     for marker in item.iter_markers():
         if marker.name.startswith("needs_"):
             capability = marker.name.removeprefix("needs_")
@@ -80,44 +82,68 @@ def pytest_runtest_call(item: pytest.Item):
 
 @pytest.fixture(scope="session")
 def rig(pytestconfig: pytest.Config) -> RigConfig:
-    return _rig(pytestconfig)
+    return keybench_run(pytestconfig).load_rig()  # checked before the run started (steps/verdict.py)
 
 
 @pytest.fixture(scope="session")
-def session_bench(rig: RigConfig):
+def session_bench(rig: RigConfig, pytestconfig: pytest.Config):
     """One device per test session (per xdist worker); each scenario starts it afresh."""
     try:
-        bench, _ = open_checked(rig)  # the doctor's preflight: reachable, info APDUs, firmware version
-    except RigUnavailable as exc:  # a tool not installed here: every scenario is skipped with the hint
-        pytest.skip(f"rig {rig.name!r} is not available here: {exc}")
+        bench, info = open_checked(rig)  # the doctor's preflight: reachable, info APDUs, firmware version
     except RigError as exc:
-        pytest.exit(f"rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=3)
+        pytest.exit(f"keybench: rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=BENCH_BROKEN)
+    bench.info = info
+    keybench_run(pytestconfig).bench = bench
     yield bench
+    keybench_run(pytestconfig).bench = None
     bench.close()
+
+
+RECORDER = pytest.StashKey[EvidenceRecorder]()
+STEPS_BEFORE_BENCH = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture
 def bench(session_bench: Bench, request: pytest.FixtureRequest):
-    if request.node.get_closest_marker(guard.WIPE_TAG) and session_bench.rig.physical:
+    node = request.node
+    if node.get_closest_marker(guard.WIPE_TAG) and session_bench.rig.physical:
         refusal = guard.wipe_refusal(session_bench.rig, session_bench.device_serial())
         if refusal:
             pytest.skip(refusal)
     recorder = EvidenceRecorder(show_secrets=request.config.getoption("--show-secrets"))
     session_bench.link.listeners.append(recorder)
     try:
-        session_bench.prepare(request.node.name)
+        session_bench.prepare(node.name)
     except (NeedsOperator, guard.WipeRefused) as exc:  # no operator at a terminal; a wipe the rig forbids
         session_bench.link.listeners.remove(recorder)
         pytest.skip(str(exc))
-    recorder.transcript.clear()  # set-up is not the scenario's
-    recorder.debug_log.clear()
+    recorder.clear()  # set-up is not the scenario's
+    for text in node.stash.get(STEPS_BEFORE_BENCH, []):  # the step that asked for the bench began before it
+        recorder.mark_step(text)
+    node.stash[RECORDER] = recorder
+    evidence = request.config.getoption("--evidence")
+    folder = Path(evidence) / folder_name(node.nodeid) if evidence else None
+    info = session_bench.info
+    node.user_properties += [("firmware_version", info.firmware_version), ("device_serial", info.serial),
+                             ("seed", str(session_bench.seed))]
+    if folder:
+        node.user_properties.append(("evidence", str(folder)))
     yield session_bench
     session_bench.link.listeners.remove(recorder)
-    evidence = request.config.getoption("--evidence")
-    if evidence:
+    if folder:
         rig = session_bench.rig
-        header = f"rig={rig.name} target={rig.target} seed={session_bench.seed}"
-        recorder.write(Path(evidence) / folder_name(request.node.nodeid), header)
+        recorder.write(folder, f"rig={rig.name} target={rig.target} firmware={info.firmware_version} "
+                               f"serial={info.serial} seed={session_bench.seed}\ntest={node.nodeid}")
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, step) -> None:
+    """Mark where each step starts in the scenario's evidence."""
+    text = f"{step.keyword} {step.name}"
+    recorder = request.node.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.mark_step(text)
+    else:  # the bench fixture is made when the first step that needs it runs: it replays these
+        request.node.stash.setdefault(STEPS_BEFORE_BENCH, []).append(text)
 
 
 @pytest.fixture

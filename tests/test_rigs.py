@@ -4,7 +4,7 @@ import re
 import pytest
 
 from support import ROOT, run_pytest, write_rig
-from rigs.config import RigError, load_rig
+from rigs.config import BadRigFile, RigError, load_rig
 from rigs.registry import known_targets, target_class
 
 
@@ -16,10 +16,15 @@ def test_every_shipped_rig_file_loads_and_names_a_known_target(rig_file):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("target = 'sim'\ncolour = 'red'", "unknown keys ['colour']"),
-    ("name = 'x'", "missing 'target'"),
-    ("target = 'sim'\ncapabilities = ['teleport']", "unknown capabilities ['teleport']"),
+    ("target = 'sim'\ncolour = 'red'", "colour: unknown key; known: target, name, capabilities"),
+    ("name = 'x'", "target: required, but missing"),
+    ("target = 'sim'\ncapabilities = ['teleport']", "capabilities.0: Input should be 'debug_link', 'power_cut', "
+                                                    "'power_cycle', 'factory_erase' or 'destructive', got 'teleport'"),
     ("target = [", "not valid TOML"),
+    ("target = 'sim'\nseed = 'one'", "seed: Input should be a valid integer, got 'one'"),
+    ("target = 'sim'\ncapabilities = 'debug_link'", "capabilities: Input should be a list, got 'debug_link'"),
+    ("target = 'sim'\nphysical = 'yes'", "physical: Input should be a valid boolean, got 'yes'"),
+    ("target = 'sim'\nallowed_serials = ['imKey01']", "'allowed_serials' only means something on a rig with physical"),
 ])
 def test_bad_rig_files_say_what_is_wrong(tmp_path, text, message):
     path = tmp_path / "bad.toml"
@@ -37,9 +42,23 @@ def test_unknown_target_and_settings(tmp_path):
     with pytest.raises(RigError, match="no target named 'warp'"):
         target_class("warp")
     assert {"sim", "serial"} <= set(known_targets())
-    rig = load_rig(str(write_rig(tmp_path, "r", "serial", [], {"uri": "x"})))
-    with pytest.raises(RigError, match=r"unknown settings \['uri'\]"):
+    rig = load_rig(str(write_rig(tmp_path, "r", "serial", [], {"uri": "x", "url": "socket://127.0.0.1:1"})))
+    with pytest.raises(BadRigFile, match=r"settings.uri: unknown key; known: url, baudrate, open_timeout"):
         target_class("serial")(rig)
+
+
+@pytest.mark.parametrize("target, settings, message", [
+    ("qemu", {"ready_timeout": "fast"}, "settings.ready_timeout: Input should be a valid number, got 'fast'"),
+    ("serial", {"url": 48123}, "settings.url: Input should be a valid string, got 48123"),
+    ("serial", {}, "settings.url: required, but missing"),  # never a silent default address
+    ("board", {"port": "/dev/serial/by-id/x", "power_command": "uhubctl"},
+     "settings.power_command: Input should be a list, got 'uhubctl'"),
+])
+def test_settings_are_checked_by_type_naming_file_key_and_value(tmp_path, target, settings, message):
+    path = write_rig(tmp_path, "typo", target, [], settings)
+    with pytest.raises(BadRigFile) as raised:
+        target_class(target)(load_rig(str(path)))
+    assert str(raised.value) == f"{path}: {message}"
 
 
 def test_scenarios_needing_a_missing_capability_are_skipped_with_a_reason(tmp_path):

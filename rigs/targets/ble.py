@@ -10,12 +10,11 @@ power_cycle/power_on ask the operator, then reconnect (switching a device off dr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rigs.ble.connection import WRITE_MODES, BleConnection, BleSpec
 from rigs.ble.payload import ApduOverBle, FramesOverBle
-from rigs.config import RigError
+from rigs.config import BadRigFile, RigConfig, RigError, settings_dataclass
 from rigs.operator import DEFAULT_OPERATOR_TIMEOUT_S, OperatorPower
 from rigs.registry import register
 from rigs.target import Target
@@ -25,7 +24,7 @@ PAYLOADS = ("keybench-frames", "apdu")
 DEBUG_CAPABILITIES = ("debug_link", "power_cut", "factory_erase")
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class BleSettings:
     name: str = ""  # advertised local name to scan for
     address: str = ""  # or the device's address (macOS: its CoreBluetooth UUID); wins over name
@@ -53,6 +52,10 @@ class BleTarget(OperatorPower, Target):
     connection: BleConnection | None = None
     peripheral: Any = None  # the simulated peripheral (in-process simulator only)
 
+    def __init__(self, rig: RigConfig):
+        super().__init__(rig)
+        self._check()  # a rig file's mistakes show before anything starts
+
     @property
     def answer_timeout(self) -> float:
         return self.settings.timeout
@@ -64,21 +67,21 @@ class BleTarget(OperatorPower, Target):
     def _check(self) -> None:
         s = self.settings
         if not s.service_uuid:
-            raise RigError(f"rig {self.rig.name!r}: set service_uuid (imKey's is not public; docs/ble.md lists "
+            raise BadRigFile(f"rig {self.rig.name!r}: set service_uuid (imKey's is not public; docs/ble.md lists "
                            f"the vendor library's candidates)")
         if s.payload not in PAYLOADS:
-            raise RigError(f"rig {self.rig.name!r}: payload {s.payload!r}, want one of {PAYLOADS}")
+            raise BadRigFile(f"rig {self.rig.name!r}: payload {s.payload!r}, want one of {PAYLOADS}")
         if s.write_mode not in WRITE_MODES:
-            raise RigError(f"rig {self.rig.name!r}: write_mode {s.write_mode!r}, want one of {WRITE_MODES}")
+            raise BadRigFile(f"rig {self.rig.name!r}: write_mode {s.write_mode!r}, want one of {WRITE_MODES}")
         if s.fragment_size and s.fragment_size < 4:
-            raise RigError(f"rig {self.rig.name!r}: fragment_size {s.fragment_size}: 0 (ATT_MTU - 3) or >= 4")
+            raise BadRigFile(f"rig {self.rig.name!r}: fragment_size {s.fragment_size}: 0 (ATT_MTU - 3) or >= 4")
         if s.payload == "apdu":
             claimed = [c for c in DEBUG_CAPABILITIES if self.rig.has(c)]
             if claimed:
-                raise RigError(f"rig {self.rig.name!r}: payload \"apdu\" has no debug link, yet the rig claims "
+                raise BadRigFile(f"rig {self.rig.name!r}: payload \"apdu\" has no debug link, yet the rig claims "
                                f"{claimed}")
         if not (s.name or s.address or s.simulator == "in-process"):
-            raise RigError(f"rig {self.rig.name!r}: set name or address of the device to scan for")
+            raise BadRigFile(f"rig {self.rig.name!r}: set name or address of the device to scan for")
 
     def _backends(self) -> tuple[dict, dict, str, str]:
         """bleak keyword arguments (client, scanner) and the name/address to scan for."""
@@ -107,7 +110,7 @@ class BleTarget(OperatorPower, Target):
         elif s.simulator.startswith("tcp://"):
             sim, name = s.simulator, s.name
         else:
-            raise RigError(f"rig {self.rig.name!r}: simulator {s.simulator!r}, want \"\", \"in-process\" or "
+            raise BadRigFile(f"rig {self.rig.name!r}: simulator {s.simulator!r}, want \"\", \"in-process\" or "
                            f"\"tcp://HOST:PORT\"")
         return {"backend": SimBleakClient, "sim": sim}, {"backend": SimBleakScanner, "sim": sim}, name, s.address
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from protocol import imkey
@@ -18,7 +17,7 @@ from rigs import guard
 from rigs.board import flashers, power
 from rigs.board.port import BoardPort
 from rigs.board.usb import Retrier
-from rigs.config import RigConfig, RigError, RigUnavailable
+from rigs.config import BadRigFile, RigConfig, RigError, RigUnavailable, settings_dataclass
 from rigs.firmware_image import ensure_image, repo_path
 from rigs.link import Link
 from rigs.registry import register
@@ -26,7 +25,7 @@ from rigs.target import Target
 from rigs.transport import Transport
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class BoardSettings:
     port: str = ""  # /dev/serial/by-id/usb-...-if02, rfc2217://bench:4000 (socket:// for tests)
     baudrate: int = 115200
@@ -37,7 +36,7 @@ class BoardSettings:
     build: str = "if-missing"  # make -C firmware stm32f4 when flashing: "if-missing", "always", "never"
     flasher: str = ""  # "", "stm32loader", "openocd", "pyocd" or "st-flash"
     flasher_path: str = ""  # the tool's executable when not on PATH
-    flasher_args: tuple = ()  # extra arguments, e.g. ["-s", "-R"] for stm32loader's RTS/DTR wiring
+    flasher_args: tuple[str, ...] = ()  # extra arguments, e.g. ["-s", "-R"] for stm32loader's RTS/DTR wiring
     flash_port: str = ""  # stm32loader's serial port (the ROM bootloader's); default: port
     probe: str = ""  # the ST-LINK serial, to pick one probe among several (openocd, pyocd, st-flash)
     openocd_config: str = "board/stm32f4discovery.cfg"
@@ -45,7 +44,7 @@ class BoardSettings:
     objcopy: str = flashers.OBJCOPY
     flash_timeout: float = 180.0
     flash_attempts: int = 3
-    power_command: tuple = ()  # argv: e.g. ["uhubctl", "-l", "1-1", "-p", "2", "-a", "cycle", "-d", "2"]
+    power_command: tuple[str, ...] = ()  # argv: e.g. ["uhubctl", "-l", "1-1", "-p", "2", "-a", "cycle", "-d", "2"]
     power_by_operator: bool = False  # no command: ask the bench operator to switch it off and on
     command_timeout: float = 60.0
     operator_timeout: float = 300.0
@@ -59,9 +58,9 @@ class BoardTarget(Target):
         super().__init__(rig)
         s = self.settings
         if not s.port:
-            raise RigError(f"rig {rig.name!r}: settings.port is required (a /dev/serial/by-id/ path or a URL)")
+            raise BadRigFile(f"rig {rig.name!r}: settings.port is required (a /dev/serial/by-id/ path or a URL)")
         if s.port.startswith("/dev/") and not s.port.startswith("/dev/serial/by-id/"):
-            raise RigError(f"rig {rig.name!r}: port {s.port!r} may change name when the board re-enumerates; "
+            raise BadRigFile(f"rig {rig.name!r}: port {s.port!r} may change name when the board re-enumerates; "
                            f"use its /dev/serial/by-id/ path (ls -l /dev/serial/by-id/)")
         self.tool = flashers.flasher(s.flasher) if s.flasher else None
         self.usb_path = s.usb_path or (s.port if s.port.startswith("/") else "")

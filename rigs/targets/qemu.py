@@ -11,12 +11,11 @@ import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from protocol.debuglink import Op
 from protocol.framing import Channel, Frame, FrameDecoder
-from rigs.config import RigConfig, RigError, RigUnavailable
+from rigs.config import RigConfig, RigError, RigUnavailable, settings_dataclass
 from rigs.firmware_image import build_tools, ensure_image, needs_build, repo_path
 from rigs.process import end_process
 from rigs.registry import register
@@ -28,7 +27,7 @@ STORAGE_FILE = "keybench-storage.bin"  # the name the qemu board opens through s
 PROBE_SEQS = range(0xB0, 0xC0)  # seqs of the readiness probes (stale answers are drained)
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class QemuSettings:
     qemu: str = "qemu-system-arm"
     machine: str = "netduinoplus2"
@@ -271,6 +270,11 @@ class QemuTarget(Target):
     @property
     def storage_path(self) -> Path | None:
         return self.workdir / STORAGE_FILE if self.workdir else None
+
+    def health(self) -> str | None:
+        if self.proc is not None and self.proc.poll() is not None:
+            return f"QEMU exited with code {self.proc.returncode}"
+        return None
 
     def describe(self) -> str:
         return f"qemu target of rig {self.rig.name!r} ({self.settings.machine}, {self.elf.name})"

@@ -7,9 +7,8 @@ pyserial's socket:// URL. Power cycle and power on are a real power cut in the e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-from rigs.config import RigConfig, RigError
+from rigs.config import RigConfig, RigError, settings_dataclass
 from rigs.firmware_image import ensure_image, repo_path
 from rigs.registry import register
 from rigs.renode.locate import find_renode
@@ -20,7 +19,7 @@ from rigs.target import Target
 from rigs.transport import Transport
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class RenodeSettings:
     renode: str = ""  # path to renode (or its portable folder); $RENODE wins; else `renode` on PATH
     platform: str = "rigs/renode/stm32f4_discovery.repl"  # relative to the repository, or absolute
@@ -93,6 +92,11 @@ class RenodeTarget(Target):
         self.session.pause()
         self.transport.drain()  # an answer cut off mid-way must not be read after the boot
         self.session.power_cut_and_start()
+
+    def health(self) -> str | None:
+        if self.process is not None and not self.process.alive():
+            return "Renode exited"
+        return None
 
     def describe(self) -> str:
         return f"renode target of rig {self.rig.name!r}"

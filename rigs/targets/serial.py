@@ -1,17 +1,16 @@
 """Any device reachable through a pyserial URL: a board's UART, an RFC 2217 bench, a simulator's TCP server."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from rigs.config import settings_dataclass
 from rigs.registry import register
 from rigs.serial_transport import SerialTransport
 from rigs.target import Target
 from rigs.transport import Transport
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class SerialSettings:
-    url: str = "socket://127.0.0.1:47321"
+    url: str  # required: a pyserial URL, e.g. socket://127.0.0.1:47321 or /dev/serial/by-id/...
     baudrate: int = 115200
     open_timeout: float = 10.0
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from protocol.framing import INTER_BYTE_TIMEOUT_S
+from rigs.config import settings_dataclass
 from rigs.registry import register
 from rigs.target import Target
 from rigs.transport import Transport
@@ -36,7 +36,7 @@ class LoopbackTransport(Transport):
         self.closed = True
 
 
-@dataclass(frozen=True)
+@settings_dataclass
 class SimSettings:
     sector_size: int = 16 * 1024
 
