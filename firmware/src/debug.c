@@ -1,8 +1,13 @@
 /* The debug link (docs/protocol.md section 3): what a test bench does to the
- * device's physical side. Power ops are handled in device.c. */
+ * device's physical side. Power ops are handled in device.c.
+ * A DEBUGLINK=0 build has none of it: the decoder treats channel 02 as unknown. */
 #include <string.h>
 
 #include "device.h"
+#include "frame.h"
+
+#if KB_DEBUGLINK
+
 #include "flash.h"
 #include "fmt.h"
 #include "rng.h"
@@ -136,3 +141,5 @@ int kb_debug_handle(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
     }
     }
 }
+
+#endif /* KB_DEBUGLINK */

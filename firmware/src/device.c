@@ -34,7 +34,7 @@ void kb_device_boot(void)
     if (kb_pin_fails() >= KB_MAX_PIN_FAILS) {
         kb_storage_wipe(); /* a wipe that a power cut interrupted */
     }
-    kb_rng_seed(default_seed, kb_storage_wipes());
+    kb_rng_boot(default_seed, kb_storage_wipes());
     memset(&kb_dev, 0, sizeof kb_dev);
     kb_ui_boot();
 }
@@ -69,7 +69,9 @@ static void handle(uint8_t channel, uint8_t seq, const uint8_t *payload, size_t 
     if (channel == KB_CH_HOST) {
         size_t n = kb_apdu_handle(payload, len, answer, sizeof answer);
         kb_frame_send(KB_CH_HOST, seq, answer, n);
-    } else {
+    }
+#if KB_DEBUGLINK
+    else {
         char err[64];
         int n = kb_debug_handle(payload, len, answer, sizeof answer, err, sizeof err);
         if (n < 0) {
@@ -78,12 +80,35 @@ static void handle(uint8_t channel, uint8_t seq, const uint8_t *payload, size_t 
             kb_frame_send(KB_CH_DEBUG, seq, answer, (size_t)n);
         }
     }
+#endif
+}
+
+/* The session sync is the link layer, like error frames: answered in every state (off included), and it
+ * changes nothing. A host sends it when it opens a session and drops every frame before the echo. */
+static void sync(uint8_t seq, const uint8_t *payload, size_t len)
+{
+    kb_fmt f;
+    char msg[64];
+
+    if (len == KB_SYNC_NONCE_LEN) {
+        kb_frame_send(KB_CH_SYNC, seq, payload, len);
+        return;
+    }
+    kb_fmt_init(&f, msg, sizeof msg);
+    kb_fmt_str(&f, "a sync nonce is 8 bytes, this one ");
+    kb_fmt_u32(&f, (uint32_t)len);
+    kb_fmt_str(&f, " bytes");
+    kb_frame_send_error(KB_ERR_BAD_SYNC, seq, msg);
 }
 
 void kb_device_handle(uint8_t channel, uint8_t seq, const uint8_t *payload, size_t len)
 {
     if (channel == KB_CH_ERROR) {
         return; /* never answer an error frame */
+    }
+    if (channel == KB_CH_SYNC) {
+        sync(seq, payload, len);
+        return;
     }
     if (setjmp(cut_env) != 0) {
         /* The power went during a storage write: RAM is lost, the device is off. */

@@ -89,7 +89,8 @@ int kb_dec_next(kb_decoder *d, kb_dec_item *out)
         return error(out, KB_ERR_BAD_CRC, seq, "bad_crc", "crc mismatch in a ", (uint32_t)length,
                      "-byte frame");
     }
-    if (channel != KB_CH_HOST && channel != KB_CH_DEBUG && channel != KB_CH_ERROR) {
+    if (channel != KB_CH_HOST && channel != KB_CH_SYNC && channel != KB_CH_ERROR &&
+        (channel != KB_CH_DEBUG || !KB_DEBUGLINK)) {
         kb_fmt f;
         drop(d, total);
         out->kind = KB_DEC_ERROR;
@@ -117,7 +118,7 @@ int kb_dec_expire(kb_decoder *d, kb_dec_item *out)
     if (have == 0) {
         return KB_DEC_NONE;
     }
-    d->used = 0;
+    drop(d, 1);
     return error(out, KB_ERR_TRUNCATED, seq, "truncated", "frame stopped after ", (uint32_t)have,
                  " bytes");
 }

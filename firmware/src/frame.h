@@ -16,15 +16,24 @@
 
 #define KB_CH_HOST 0x01
 #define KB_CH_DEBUG 0x02
+#define KB_CH_SYNC 0x03 /* session sync: the host's 8-byte nonce, echoed */
 #define KB_CH_ERROR 0x0F
+#define KB_SYNC_NONCE_LEN 8
 
 #define KB_ERR_BAD_CRC 0x01
 #define KB_ERR_TOO_LONG 0x02
 #define KB_ERR_TRUNCATED 0x03
 #define KB_ERR_UNKNOWN_CHANNEL 0x04
 #define KB_ERR_BAD_DEBUG_MESSAGE 0x05
+#define KB_ERR_BAD_SYNC 0x06
 #define KB_ERR_POWERED_OFF 0x10
 #define KB_ERR_DEVICE_OFF 0x11
+#define KB_ERR_BUSY 0x12
+
+/* The debug link is compiled in unless the build says DEBUGLINK=0 (a board handed to people). */
+#ifndef KB_DEBUGLINK
+#define KB_DEBUGLINK 1
+#endif
 
 typedef struct {
     uint8_t buf[KB_MAX_FRAME];
@@ -51,7 +60,8 @@ void kb_dec_push(kb_decoder *d, uint8_t byte);
 int kb_dec_next(kb_decoder *d, kb_dec_item *out);
 /* 1 while part of a frame is buffered (the inter-byte timeout applies). */
 int kb_dec_mid_frame(const kb_decoder *d);
-/* The stream went quiet: drop the partial frame, report it as truncated. */
+/* The stream went quiet mid-frame: report the partial frame as truncated and drop its first magic byte only,
+ * so kb_dec_next rescans the rest (a good frame may be buffered behind a truncated header). */
 int kb_dec_expire(kb_decoder *d, kb_dec_item *out);
 
 /* Sends one frame: magic, channel, seq, length, payload (in two pieces), CRC. */

@@ -30,6 +30,14 @@ int hal_storage_read(uint32_t off, uint8_t *data, size_t n);
 int hal_storage_program(uint32_t off, const uint8_t *data, size_t n);
 int hal_storage_erase(uint32_t sector_off);
 
+/* Fills out with n bytes from the board's hardware random number generator.
+ * Returns 0, HAL_ENTROPY_NONE when the board has no such generator (the core
+ * then runs the seeded stream of docs/protocol.md), or HAL_ENTROPY_FAILED when
+ * it has one that failed its checks (the core then refuses to create wallets). */
+#define HAL_ENTROPY_NONE (-1)
+#define HAL_ENTROPY_FAILED (-2)
+int hal_entropy(uint8_t *out, size_t n);
+
 /* A real reset of the machine; never returns. */
 void hal_reboot(void) __attribute__((noreturn));
 

@@ -2,7 +2,11 @@
 
 #include <string.h>
 
+#include "hal.h"
+#include "memzero.h"
 #include "sha256.h"
+
+static int unusable; /* the board's hardware RNG failed: no new secrets may be drawn */
 
 static struct {
     uint8_t key[32];
@@ -26,6 +30,32 @@ void kb_rng_seed(uint64_t seed, uint32_t wipes)
     kb_sha256(m, sizeof m, rng.key);
     rng.counter = 0;
     rng.used = sizeof rng.block;
+    unusable = 0; /* a seed the bench chose (SEED_RNG) is its choice */
+}
+
+int kb_rng_boot(uint64_t seed, uint32_t wipes)
+{
+    uint8_t m[15 + 32];
+    int rc;
+
+    memcpy(m, "keybench-rng-hw", 15);
+    rc = hal_entropy(m + 15, 32);
+    if (rc != 0) {
+        kb_rng_seed(seed, wipes); /* no generator on this board: the seeded stream */
+        unusable = rc == HAL_ENTROPY_FAILED;
+        return rc;
+    }
+    unusable = 0;
+    kb_sha256(m, sizeof m, rng.key);
+    kb_memzero(m, sizeof m);
+    rng.counter = 0;
+    rng.used = sizeof rng.block;
+    return 0;
+}
+
+int kb_rng_usable(void)
+{
+    return !unusable;
 }
 
 uint8_t kb_rng_byte(void)

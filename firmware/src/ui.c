@@ -184,6 +184,11 @@ static uint16_t word_count(const char *f, size_t n)
         go(KB_SCR_ENTER_WORD, NULL);
         return SW_OK;
     }
+    if (!kb_rng_usable()) {
+        /* Never a wallet from a stream that every such device would repeat. */
+        go(KB_SCR_WORD_COUNT, "Random generator failed");
+        return SW_CONDITIONS_NOT_SATISFIED;
+    }
     kb_rng_bytes(entropy, (size_t)count * 4 / 3);
     kb_bip39_from_entropy(entropy, (size_t)count * 4 / 3, m, sizeof m);
     for (p = m; kb_ui.nwords < count; kb_ui.nwords++) {
@@ -277,6 +282,11 @@ static uint16_t confirm(const char *f, size_t n)
         return SW_OK;
     case KB_SCR_LOCKED:
     case KB_SCR_RESET_PIN:
+        if (!is_pin(f, n)) {
+            /* Not a PIN at all (an accidental confirm): refused here, the wrong-PIN count untouched. */
+            go(kb_ui.screen, "PIN must be 6 to 8 digits");
+            return SW_COMMAND_DATA_ERROR;
+        }
         return pin_attempt(f, n);
     case KB_SCR_WORD_COUNT:
         return word_count(f, n);

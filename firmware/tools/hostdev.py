@@ -43,8 +43,9 @@ def build_host() -> Path:
 class HostDevice:
     """One keybench-device process on a free port with its own storage file."""
 
-    def __init__(self, seed: int = 0, storage: Path | None = None):
+    def __init__(self, seed: int = 0, storage: Path | None = None, extra_args: list[str] | None = None):
         self.seed = seed
+        self.extra_args = list(extra_args or [])  # e.g. ["--idle-timeout", "1"]
         self._tmp = tempfile.TemporaryDirectory(prefix="kb-host-")
         self.storage = storage or Path(self._tmp.name) / "storage.bin"
         self.proc: subprocess.Popen | None = None
@@ -53,7 +54,8 @@ class HostDevice:
     def start(self) -> "HostDevice":
         build_host()
         self.proc = subprocess.Popen(
-            [str(HOST_BINARY), "--tcp", "127.0.0.1:0", "--storage", str(self.storage), "--seed", str(self.seed)],
+            [str(HOST_BINARY), "--tcp", "127.0.0.1:0", "--storage", str(self.storage), "--seed", str(self.seed),
+             *self.extra_args],
             stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on "):

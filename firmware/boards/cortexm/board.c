@@ -26,16 +26,34 @@ void SysTick_Handler(void)
     ticks++;
 }
 
-/* Takes bytes while the ring has room; when it is full it masks the interrupt so
- * the byte waits in DR (QEMU then holds the rest in its socket). */
+/* Flow control that holds on real silicon and on QEMU alike. While the ring has room the handler takes every
+ * byte. When it is full the handler masks USART2 at the NVIC and returns: clearing RXNEIE would not do, since
+ * QEMU's stm32f2xx_usart lowers its IRQ line only when DR is read, so the handler would be re-entered forever.
+ * hal_uart_read unmasks it once the main loop has made room. Meanwhile QEMU keeps the bytes in its socket; a
+ * real USART overruns (ORE) and drops them, which the frame decoder then reports as bad frames. */
+static volatile int rx_masked;
+
+static void rx_mask(void)
+{
+    rx_masked = 1;
+    NVIC_ICER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+    __asm volatile("dsb\n isb");
+}
+
+static void rx_unmask(void)
+{
+    rx_masked = 0;
+    NVIC_ISER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+}
+
 void USART2_IRQHandler(void)
 {
     while (USART2_SR & (USART_SR_RXNE | USART_SR_ORE)) {
         if (ring_head - ring_tail >= RING) {
-            USART2_CR1 &= ~USART_CR1_RXNEIE;
+            rx_mask();
             return;
         }
-        ring[ring_head % RING] = (uint8_t)USART2_DR;
+        ring[ring_head % RING] = (uint8_t)USART2_DR; /* the SR-then-DR read also clears ORE */
         ring_head++;
     }
 }
@@ -103,7 +121,7 @@ static void uart_init(void)
     USART2_CR2 = 0;
     USART2_CR3 = 0;
     USART2_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
-    NVIC_ISER(USART2_IRQN / 32u) = 1u << (USART2_IRQN % 32u);
+    rx_unmask();
 }
 
 void hal_init(void)
@@ -131,8 +149,8 @@ int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
     }
     *byte = ring[ring_tail % RING];
     ring_tail++;
-    if (!(USART2_CR1 & USART_CR1_RXNEIE)) {
-        USART2_CR1 |= USART_CR1_RXNEIE; /* room again */
+    if (rx_masked) {
+        rx_unmask(); /* room again: the pending byte is taken at once */
     }
     return 1;
 }

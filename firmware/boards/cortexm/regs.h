@@ -8,10 +8,26 @@
 
 /* RCC */
 #define RCC_BASE 0x40023800u
+#define RCC_CR REG(RCC_BASE + 0x00u)
+#define RCC_PLLCFGR REG(RCC_BASE + 0x04u)
+#define RCC_CR_PLLON (1u << 24)
+#define RCC_CR_PLLRDY (1u << 25)
 #define RCC_AHB1ENR REG(RCC_BASE + 0x30u)
 #define RCC_APB1ENR REG(RCC_BASE + 0x40u)
 #define RCC_AHB1ENR_GPIOAEN (1u << 0)
 #define RCC_APB1ENR_USART2EN (1u << 17)
+#define RCC_AHB2ENR REG(RCC_BASE + 0x34u)
+#define RCC_AHB2ENR_RNGEN (1u << 6)
+
+/* RNG (STM32F405/407, RM0090 section 24) */
+#define RNG_BASE 0x50060800u
+#define RNG_CR REG(RNG_BASE + 0x00u)
+#define RNG_SR REG(RNG_BASE + 0x04u)
+#define RNG_DR REG(RNG_BASE + 0x08u)
+#define RNG_CR_RNGEN (1u << 2)
+#define RNG_SR_DRDY (1u << 0)
+#define RNG_SR_CECS (1u << 1)
+#define RNG_SR_SECS (1u << 2)
 
 /* GPIOA */
 #define GPIOA_BASE 0x40020000u
@@ -61,6 +77,7 @@
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
+#define NVIC_ICER(n) REG(0xE000E180u + 4u * (n))
 #define SCB_VTOR REG(0xE000ED08u)
 #define SCB_AIRCR REG(0xE000ED0Cu)
 #define SCB_HFSR REG(0xE000ED2Cu)

@@ -1,7 +1,7 @@
 /* host board: the firmware core as a Linux program serving the framed protocol
  * on TCP, one client at a time (like `python -m simulator serve`), with the
  * storage area in a file. For fast debugging and tests.
- *   keybench-device --tcp 127.0.0.1:PORT --storage PATH [--seed N] */
+ *   keybench-device --tcp 127.0.0.1:PORT --storage PATH [--seed N] [--idle-timeout SECONDS] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +11,13 @@
 
 int host_storage_open(const char *path);  /* storage_file.c */
 int host_tcp_listen(const char *host, int port); /* tcp_uart.c; returns the bound port */
+void host_tcp_idle_timeout(uint32_t seconds);    /* tcp_uart.c; default 120 */
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s --tcp HOST:PORT --storage PATH [--seed N]\n", argv0);
+    fprintf(stderr, "usage: %s --tcp HOST:PORT --storage PATH [--seed N] [--idle-timeout SECONDS]\n"
+                    "  --idle-timeout: close a client that sends nothing for this long (default 120, >= 1)\n",
+            argv0);
     exit(2);
 }
 
@@ -33,6 +36,14 @@ int main(int argc, char **argv)
             storage = argv[++i];
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             seed = strtoull(argv[++i], NULL, 0);
+        } else if (strcmp(argv[i], "--idle-timeout") == 0 && i + 1 < argc) {
+            char *end;
+            unsigned long idle = strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || idle < 1 || idle > 86400) {
+                fprintf(stderr, "--idle-timeout: %s is not a whole number of seconds from 1 to 86400\n", argv[i]);
+                exit(2);
+            }
+            host_tcp_idle_timeout((uint32_t)idle);
         } else {
             usage(argv[0]);
         }

@@ -1,5 +1,7 @@
 /* host board "UART": one TCP client at a time; a new client starts a fresh
- * frame decoder. Also the clock and reboot. */
+ * frame decoder. A client that connects while another is served gets error
+ * frame 12 (busy) and is closed; a client that sends nothing for the idle
+ * timeout is closed, so it never blocks the next one. Also the clock and reboot. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -13,11 +15,16 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "frame.h"
 #include "hal.h"
 
 static int listener = -1, client = -1;
+static int out_fd = -1;           /* where hal_uart_write sends: the client, or a client being refused */
+static uint32_t idle_ms = 120000; /* --idle-timeout */
+static uint32_t last_rx;          /* hal_millis() of the client's last byte (or of its connect) */
 static struct timespec start;
 static uint8_t inbuf[4096];
+static uint8_t inbuf_discard[4096];
 static size_t in_len, in_pos;
 
 void hal_init(void)
@@ -36,6 +43,11 @@ uint32_t hal_millis(void)
 void hal_reboot(void)
 {
     exit(3);
+}
+
+void host_tcp_idle_timeout(uint32_t seconds)
+{
+    idle_ms = seconds * 1000u;
 }
 
 int host_tcp_listen(const char *host, int port)
@@ -66,30 +78,77 @@ static void drop_client(void)
         close(client);
         client = -1;
     }
+    out_fd = -1;
     in_len = in_pos = 0;
+    kb_serve_link_reset();
+}
+
+static int accept_one(void)
+{
+    int one = 1, fd = accept(listener, NULL, NULL);
+    if (fd >= 0) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return fd;
+}
+
+/* Another host while one is served: one error frame, then closed. */
+static void refuse_busy(void)
+{
+    int fd = accept_one();
+    if (fd < 0) {
+        return;
+    }
+    out_fd = fd;
+    kb_frame_send_error(KB_ERR_BUSY, 0, "another host is connected; try again when it leaves");
+    out_fd = client;
+    /* FIN after the frame, and read what the refused host already sent, so that close() does not turn into
+     * a reset that could destroy the busy frame before the host reads it. */
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, inbuf_discard, sizeof inbuf_discard, MSG_DONTWAIT) > 0) {
+    }
+    close(fd);
 }
 
 int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
 {
-    struct pollfd p;
+    struct pollfd p[2];
     ssize_t n;
+    uint32_t idle;
 
     if (in_pos < in_len) {
         *byte = inbuf[in_pos++];
         return 1;
     }
-    p.fd = client >= 0 ? client : listener;
-    p.events = POLLIN;
-    if (poll(&p, 1, (int)timeout_ms) <= 0) {
+    if (client >= 0) {
+        idle = hal_millis() - last_rx;
+        if (idle >= idle_ms) {
+            drop_client(); /* an idle client must not keep the device from the next host */
+            return 0;
+        }
+        if (timeout_ms > idle_ms - idle) {
+            timeout_ms = idle_ms - idle;
+        }
+    }
+    p[0].fd = client >= 0 ? client : listener;
+    p[0].events = POLLIN;
+    p[0].revents = 0;
+    p[1].fd = listener;
+    p[1].events = POLLIN;
+    p[1].revents = 0;
+    if (poll(p, client >= 0 ? 2 : 1, (int)timeout_ms) <= 0) {
         return 0;
     }
     if (client < 0) {
-        int one = 1;
-        client = accept(listener, NULL, NULL);
-        if (client >= 0) {
-            setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            kb_serve_link_reset();
-        }
+        client = out_fd = accept_one();
+        last_rx = hal_millis();
+        kb_serve_link_reset();
+        return 0;
+    }
+    if (p[1].revents & POLLIN) {
+        refuse_busy();
+    }
+    if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
         return 0;
     }
     n = recv(client, inbuf, sizeof inbuf, 0);
@@ -98,9 +157,9 @@ int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
             return 0;
         }
         drop_client();
-        kb_serve_link_reset();
         return 0;
     }
+    last_rx = hal_millis();
     in_len = (size_t)n;
     in_pos = 1;
     *byte = inbuf[0];
@@ -109,13 +168,15 @@ int hal_uart_read(uint8_t *byte, uint32_t timeout_ms)
 
 void hal_uart_write(const uint8_t *data, size_t n)
 {
-    while (n && client >= 0) {
-        ssize_t w = send(client, data, n, MSG_NOSIGNAL);
+    while (n && out_fd >= 0) {
+        ssize_t w = send(out_fd, data, n, MSG_NOSIGNAL);
         if (w <= 0) {
             if (w < 0 && errno == EINTR) {
                 continue;
             }
-            drop_client();
+            if (out_fd == client) {
+                drop_client();
+            }
             return;
         }
         data += w;
