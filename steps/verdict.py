@@ -37,6 +37,7 @@ class KeybenchRun:
         self.bench = None  # rigs.bench.Bench once the session opened it
         self.missing_tool = ""  # --allow-missing-rig: why every scenario is skipped
         self.bench_error = ""
+        self.rig_error = ""  # "<exit code> <line>", from xdist workers' reports
         self.scenarios: set[str] = set()
         self.ran: set[str] = set()
         self.skipped: dict[str, str] = {}  # nodeid -> reason
@@ -58,21 +59,31 @@ class KeybenchRun:
         rig_items = [item for item in items if uses_rig(item)]
         if not rig_items:
             return  # unit tests only: the rig option (or KEYBENCH_RIG) is not even read
+        problem = self.preflight()
+        if problem and not hasattr(self.config, "workerinput"):
+            pytest.exit(problem[1], returncode=problem[0])
+        for item in rig_items:
+            item.user_properties += [("rig", self.rig_name), ("target", self.rig.target if self.rig else "")]
+            if problem:  # an xdist worker cannot end the run: it hands the verdict to the controller
+                item.user_properties.append(("rig_error", f"{problem[0]} {problem[1]}"))
+                item.add_marker(pytest.mark.skip(reason=problem[1]))
+            elif self.missing_tool:
+                item.add_marker(pytest.mark.skip(reason=self.missing_tool))
+
+    def preflight(self) -> tuple[int, str] | None:
+        """The rig file, the target's settings, the tools it needs (nothing starts): None, or (exit code, line)."""
         try:
             rig = self.load_rig()
-            target_class(rig.target)(rig).check_tools()  # the target checks its settings; nothing starts
+            target_class(rig.target)(rig).check_tools()
         except RigUnavailable as exc:
             if not self.config.getoption("--allow-missing-rig"):
-                pytest.exit(f"keybench: rig {self.rig_option!r} cannot run here: {exc} "
-                            f"(`python -m rigs doctor --rig {self.rig_option}` checks it; --allow-missing-rig "
-                            f"skips its scenarios instead)", returncode=NOT_INSTALLED)
+                return NOT_INSTALLED, (f"keybench: rig {self.rig_option!r} cannot run here: {exc} "
+                                       f"(`python -m rigs doctor --rig {self.rig_option}` checks it; "
+                                       f"--allow-missing-rig skips its scenarios instead)")
             self.missing_tool = f"rig {self.rig_name!r} {NOT_AVAILABLE}: {exc}"
         except RigError as exc:  # a bad rig file, an unknown rig or target, settings the target refuses
-            pytest.exit(f"keybench: bad rig file: {exc}", returncode=BAD_RIG_FILE)
-        for item in rig_items:
-            item.user_properties += [("rig", self.rig.name), ("target", self.rig.target)]
-            if self.missing_tool:
-                item.add_marker(pytest.mark.skip(reason=self.missing_tool))
+            return BAD_RIG_FILE, f"keybench: bad rig file: {exc}"
+        return None
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.deselected += sum(1 for item in items if uses_rig(item))
@@ -100,6 +111,7 @@ class KeybenchRun:
             return  # not a scenario
         self.scenarios.add(report.nodeid)  # under xdist the controller learns the scenarios from their reports
         self.bench_error = self.bench_error or _property(report, "bench_error") or ""
+        self.rig_error = self.rig_error or _property(report, "rig_error") or ""
         if report.skipped:
             self.skipped.setdefault(report.nodeid, _reason(report))
         elif report.when == "call" or report.failed:
@@ -110,7 +122,10 @@ class KeybenchRun:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):
             return  # an xdist worker: the controller gives the verdict
-        if self.bench_error:
+        if self.rig_error:  # found by xdist workers
+            code, line = self.rig_error.split(" ", 1)
+            session.exitstatus, self.verdict = int(code), line
+        elif self.bench_error:
             session.exitstatus = BENCH_BROKEN
             self.verdict = (f"keybench: the bench of rig {self.rig_name!r} broke: {self.bench_error} "
                             f"({BROKEN}; exit {BENCH_BROKEN})")

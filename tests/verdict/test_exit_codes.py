@@ -133,3 +133,11 @@ def test_a_bench_that_dies_mid_run_stops_it_with_exit_3_and_one_line(tmp_path, s
         f"keybench: the bench of rig 'doomed' broke: serial target at socket://127.0.0.1:{port}: ")
     assert "failed" not in result.stdout.split("keybench:")[0]  # no product failure is claimed
     assert len(output(result).splitlines()) <= 8, output(result)
+
+
+def test_under_xdist_a_bad_rig_is_still_one_line_and_exit_2():
+    result = pytest_run("features/pin", "-n", "2", "--rig", "nonexistent", "-q")
+    assert result.returncode == 2, output(result)[-2000:]
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith("keybench:")]
+    assert verdicts == [verdicts[0]] and verdicts[0].startswith("keybench: bad rig file: no rig file 'nonexistent'")
+    assert "Traceback" not in output(result) and len(output(result).splitlines()) <= 8, output(result)
