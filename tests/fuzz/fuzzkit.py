@@ -1,0 +1,50 @@
+"""What the fuzz tests share: counters for the figures a run prints, the status words the protocol documents,
+and simulated devices in chosen states (built once, copied per example, since a wallet costs a PBKDF2)."""
+from __future__ import annotations
+
+import copy
+import functools
+from collections import Counter
+
+from hypothesis import settings
+
+from protocol.debuglink import Op
+from protocol.framing import Channel, Frame
+from protocol.status import SW
+from simulator.device import Device
+
+COUNTS: Counter[str] = Counter()
+
+PIN = "123456"
+WORDS = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about".split()
+STATES = ("fresh", "pin", "wallet")
+
+DOCUMENTED_SW = {int(sw) for sw in SW} | {0x63C0 + n for n in range(6)}  # 63Cx: x attempts left, 0-5
+
+
+def examples(fraction: float) -> int:
+    """A share of the active profile's max_examples, for tests whose examples cost more than most."""
+    return max(10, int(settings.default.max_examples * fraction))
+
+
+@functools.cache
+def _template(state: str) -> Device:
+    dev = Device(seed=0)
+    if state in ("pin", "wallet"):
+        dev.set_pin(PIN)
+    if state == "wallet":
+        dev.commit_wallet(WORDS)
+    return dev
+
+
+def device(state: str, unlock: bool = False, applet: bytes | None = None) -> Device:
+    """A fresh simulator booted from a copy of the template's flash; unlocked through the debug link."""
+    flash = copy.deepcopy(_template(state).flash)
+    dev = Device(seed=0, flash=flash)
+    if unlock and state != "fresh":
+        dev.handle(Frame(Channel.DEBUG, 1, bytes([Op.TYPE]) + PIN.encode()))
+        dev.handle(Frame(Channel.DEBUG, 2, bytes([Op.PRESS, 1])))
+        assert dev.unlocked
+    if applet is not None:
+        dev.selected = applet
+    return dev
