@@ -141,3 +141,26 @@ def test_under_xdist_a_bad_rig_is_still_one_line_and_exit_2():
     verdicts = [line for line in result.stdout.splitlines() if line.startswith("keybench:")]
     assert verdicts == [verdicts[0]] and verdicts[0].startswith("keybench: bad rig file: no rig file 'nonexistent'")
     assert "Traceback" not in output(result) and len(output(result).splitlines()) <= 8, output(result)
+
+
+QEMU_CRASH = '''
+def pytest_runtest_call(item):
+    """QEMU dies while the second scenario runs (as if it crashed): the bench, not the firmware, failed."""
+    global seen
+    seen = globals().get("seen", 0) + 1
+    if seen == 2:
+        target = item.config.pluginmanager.get_plugin("keybench-run").bench.target
+        target.proc.kill()
+        target.proc.wait(timeout=10)
+'''
+
+
+def test_an_emulator_that_exits_mid_run_is_a_bench_error_with_exit_3(tmp_path):
+    (tmp_path / "kb_qemu_crash.py").write_text(textwrap.dedent(QEMU_CRASH))
+    result = pytest_run("features/pin", "--rig", "qemu-stm32f4", "-q", "-p", "kb_qemu_crash",
+                        env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 3, output(result)[-3000:]
+    assert "1 passed, 1 bench error" in result.stdout
+    verdicts = [line for line in result.stdout.splitlines() if line.startswith("keybench:")]
+    assert len(verdicts) == 1 and "qemu target of rig 'qemu-stm32f4'" in verdicts[0], result.stdout
+    assert "QEMU exited with code -9" in verdicts[0]
