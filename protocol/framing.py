@@ -10,12 +10,17 @@ HEADER_LEN = 6  # magic, channel, seq, length
 CRC_LEN = 4
 MAX_PAYLOAD = 1024
 INTER_BYTE_TIMEOUT_S = 0.5
+SYNC_NONCE_LEN = 8
 
 
 class Channel(enum.IntEnum):
     HOST = 0x01
     DEBUG = 0x02
+    SYNC = 0x03  # session sync: the device echoes the host's nonce (docs/protocol.md 1.3)
     ERROR = 0x0F
+
+
+KNOWN_CHANNELS = frozenset(Channel)
 
 
 class ErrorCode(enum.IntEnum):
@@ -24,8 +29,14 @@ class ErrorCode(enum.IntEnum):
     TRUNCATED = 0x03
     UNKNOWN_CHANNEL = 0x04
     BAD_DEBUG_MESSAGE = 0x05
+    BAD_SYNC = 0x06
     POWERED_OFF = 0x10
     DEVICE_OFF = 0x11
+    BUSY = 0x12
+
+
+# Errors about corrupt input, as opposed to answers to intact frames: these are limited to one per burst.
+CORRUPT_INPUT = frozenset({ErrorCode.BAD_CRC, ErrorCode.TOO_LONG, ErrorCode.TRUNCATED})
 
 
 class FrameError(Exception):
@@ -66,10 +77,11 @@ def parse_error(payload: bytes) -> tuple[ErrorCode | int, str]:
 
 
 class FrameDecoder:
-    """Incremental decoder: feed bytes, collect frames and errors in arrival order.
+    """Incremental decoder: feed bytes, collect frames and errors in arrival order (docs/protocol.md 1.1).
 
-    It resynchronises on the magic: after a bad frame it drops one byte and scans again, so one corrupt frame
-    never swallows the good frame behind it.
+    It resynchronises on the magic: after a bad frame (impossible header, bad CRC, or one that stopped arriving)
+    it drops the first magic byte and scans the buffered bytes again, so one corrupt frame never swallows the good
+    frame behind it, not even one that arrived inside what a bad header announced as its payload.
     """
 
     def __init__(self) -> None:
@@ -89,14 +101,17 @@ class FrameDecoder:
                 return out
             out.append(item)
 
-    def expire(self) -> FrameError | None:
-        """The stream went quiet mid-frame: drop the partial frame and report it as truncated."""
-        if not self._buf:
-            return None
-        seq = self._buf[3] if len(self._buf) > 3 else 0
-        have = len(self._buf)
-        self._buf.clear()
-        return FrameError(ErrorCode.TRUNCATED, f"frame stopped after {have} bytes", seq)
+    def expire(self) -> list[Frame | FrameError]:
+        """The stream went quiet mid-frame: report the partial frame as truncated, then rescan what followed its
+        first magic byte. Frames found there are returned in order; a partial frame left there is truncated in
+        turn (the line is quiet), so the buffer ends empty."""
+        out: list[Frame | FrameError] = []
+        while self._buf:
+            seq = self._buf[3] if len(self._buf) > 3 else 0
+            out.append(FrameError(ErrorCode.TRUNCATED, f"frame stopped after {len(self._buf)} bytes", seq))
+            del self._buf[:1]
+            out += self.feed(b"")
+        return out
 
     def _next(self) -> Frame | FrameError | None:
         start = self._buf.find(MAGIC)
@@ -121,6 +136,6 @@ class FrameDecoder:
             del self._buf[:1]
             return FrameError(ErrorCode.BAD_CRC, f"crc mismatch in a {length}-byte frame", seq)
         del self._buf[:total]
-        if channel not in (Channel.HOST, Channel.DEBUG, Channel.ERROR):
+        if channel not in KNOWN_CHANNELS:
             return FrameError(ErrorCode.UNKNOWN_CHANNEL, f"channel 0x{channel:02X}", seq)
         return Frame(channel, seq, body[4:])

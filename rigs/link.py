@@ -1,6 +1,7 @@
 """Request/answer over frames: one request in flight, answers matched by seq, every wait bounded."""
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -8,11 +9,17 @@ from typing import Callable
 from protocol import debuglink
 from protocol.apdu import Command, Response
 from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
+from protocol.framing import SYNC_NONCE_LEN, Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
 from protocol.status import SW, StatusError
+from rigs.config import RigError
 from rigs.transport import Transport
 
 DEFAULT_TIMEOUT_S = 5.0
+# Opening a session (docs/protocol.md 1.3)
+QUIET_S = 0.1  # the line counts as drained once nothing arrived for this long
+DRAIN_LIMIT_S = 2.0  # a line that never goes quiet is left to the sync
+SYNC_TIMEOUT_S = 2.0
+SYNC_TRIES = 2  # the first SYNC may sit behind a previous host's half-sent frame until its 500 ms timeout
 
 
 class LinkError(Exception):
@@ -36,6 +43,10 @@ class PoweredOff(DeviceFrameError):
     """The device lost power (an armed power cut fired) while handling the request, or is off."""
 
 
+class SessionSyncFailed(LinkError, RigError):
+    """No answer to the session sync: the bench, not a test, is broken."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     channel: Channel
@@ -52,9 +63,49 @@ class Link:
         self._decoder = FrameDecoder()
         self.listeners: list[Callable[[Exchange], None]] = []
 
-    def request(self, channel: Channel, payload: bytes, timeout: float | None = None) -> bytes:
+    def open_session(self) -> None:
+        """Start a session on a line another host may have used (docs/protocol.md 1.3): drain it, then send a
+        SYNC whose random nonce the device echoes. Every frame before that echo is someone else's: answers the
+        previous host never read, error frames about the half frame it left behind."""
+        if not self.transport.carries_frames:
+            return  # raw APDUs over BLE: BLE carries messages, and the device has no SYNC channel
+        self._drain_until_quiet()
+        self._decoder = FrameDecoder()
+        hints: set[str] = set()
+        for _ in range(SYNC_TRIES):
+            if self._sync(secrets.token_bytes(SYNC_NONCE_LEN), hints):
+                return
+        raise SessionSyncFailed(f"no answer to the session sync within {SYNC_TIMEOUT_S:g} s, {SYNC_TRIES} times: "
+                                "is the device running keybench firmware?" + "".join(sorted(hints)))
+
+    def _drain_until_quiet(self) -> None:
+        deadline = time.monotonic() + DRAIN_LIMIT_S
+        while (left := deadline - time.monotonic()) > 0 and self.transport.read(min(QUIET_S, left)):
+            pass
+
+    def _sync(self, nonce: bytes, hints: set[str]) -> bool:
+        seq = self._next_seq()
+        self.transport.write(Frame(Channel.SYNC, seq, nonce).encode())
+        deadline = time.monotonic() + SYNC_TIMEOUT_S
+        while (left := deadline - time.monotonic()) > 0:
+            for item in self._decoder.feed(self.transport.read(left)):
+                if isinstance(item, FrameError) or item.seq != seq:
+                    continue  # not ours: leftovers of the line's previous host
+                if item.channel == Channel.SYNC and item.payload == nonce:
+                    return True
+                if item.channel == Channel.ERROR:
+                    code, message = parse_error(item.payload)
+                    name = code.name.lower() if isinstance(code, ErrorCode) else f"0x{code:02X}"
+                    hints.add(f" (it answered the sync with error frame {name}: {message}; firmware older than "
+                              "the SYNC channel answers unknown_channel)")
+        return False
+
+    def _next_seq(self) -> int:
         self._seq = (self._seq + 1) & 0xFF
-        seq = self._seq
+        return self._seq
+
+    def request(self, channel: Channel, payload: bytes, timeout: float | None = None) -> bytes:
+        seq = self._next_seq()
         try:
             answer = self._exchange(channel, seq, payload, self.timeout if timeout is None else timeout)
         except LinkError as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 
 class TransportError(Exception):
@@ -9,6 +10,10 @@ class TransportError(Exception):
 
 
 class Transport(ABC):
+    # False for a transport that turns frames into another wire format (raw APDUs over BLE): the device at the far
+    # end has no SYNC channel, so the link opens no session sync on it (docs/protocol.md 1.3).
+    carries_frames: ClassVar[bool] = True
+
     @abstractmethod
     def write(self, data: bytes) -> None: ...
 

@@ -1,4 +1,4 @@
-"""python -m simulator serve --tcp 127.0.0.1:PORT [--seed N]"""
+"""python -m simulator serve --tcp 127.0.0.1:PORT [--seed N] [--idle-timeout SECONDS]"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,19 @@ import sys
 
 from simulator import ble_serve
 from simulator.device import Device
-from simulator.server import host_port, run_server, serve_tcp
+from simulator.server import host_port, run_server
+from simulator.tcp_server import DEFAULT_IDLE_TIMEOUT_S, serve_tcp
+
+
+def seconds(text: str) -> float:
+    """argparse type for a timeout: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"wants a positive number of seconds, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--tcp", required=True, type=host_port, metavar="HOST:PORT",
                    help="address to listen on (port 0: any)")
     serve.add_argument("--seed", type=int, default=None, help="default RNG seed (repeatable runs)")
+    serve.add_argument("--idle-timeout", type=seconds, default=DEFAULT_IDLE_TIMEOUT_S, metavar="SECONDS",
+                       help="close a client from which no byte arrived for this long, so it never blocks the "
+                            f"next one (default {DEFAULT_IDLE_TIMEOUT_S:g})")
     serve.add_argument("-v", "--verbose", action="store_true")
     ble_serve.add_parser(sub)
     args = parser.parse_args(argv)
@@ -24,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return ble_serve.run(args, parser)
     host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    return run_server(lambda: serve_tcp(Device(seed=args.seed), host, port, on_listening=lambda bound: print(
-        f"listening on {host}:{bound}", flush=True)), host, port)
+    return run_server(lambda: serve_tcp(Device(seed=args.seed), host, port, idle_timeout=args.idle_timeout,
+                                        on_listening=lambda bound: print(f"listening on {host}:{bound}", flush=True)),
+                      host, port)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
-"""The device on a byte stream: frames in, frames out; and a TCP server so pyserial's socket:// reaches it."""
+"""The device on a byte stream: frames in, frames out (docs/protocol.md section 1); helpers for the serve commands.
+The TCP server that puts it behind pyserial's socket:// is simulator/tcp_server.py."""
 from __future__ import annotations
 
 import argparse
 import logging
-import socket
 import sys
-import threading
-from typing import Callable
+import time
+from typing import Callable, Iterable
 
-from protocol.framing import INTER_BYTE_TIMEOUT_S, FrameDecoder, FrameError, error_frame
+from protocol.framing import (CORRUPT_INPUT, INTER_BYTE_TIMEOUT_S, SYNC_NONCE_LEN, Channel, ErrorCode, Frame,
+                              FrameDecoder, FrameError, error_frame)
 from simulator.device import Device
 
 log = logging.getLogger("keybench.simulator")
@@ -23,31 +24,62 @@ def host_port(text: str) -> tuple[str, int]:
 
 
 class StreamEndpoint:
-    """Feeds a byte stream to a device and returns the bytes it answers. Bad frames get error frames."""
+    """Feeds one host's byte stream to a device and returns the bytes it answers.
 
-    def __init__(self, device: Device):
+    The link layer lives here, below the device: bad frames get error frames, at most one per burst of corrupt
+    input (docs/protocol.md 1.2: a flood of garbage must not turn into a bigger flood of error frames), and SYNC
+    is echoed in every device state, off included (1.3). `clock` tells bursts apart; tests may pass their own.
+    """
+
+    def __init__(self, device: Device, clock: Callable[[], float] = time.monotonic):
         self.device = device
         self._decoder = FrameDecoder()
+        self._clock = clock
+        self._last_byte_at: float | None = None
+        self._corrupt_reported = False  # an error frame 01/02/03 went out in the current burst
+        self.suppressed = 0  # corrupt-input errors left unanswered by the limit
 
     @property
     def mid_frame(self) -> bool:
         return self._decoder.mid_frame
 
     def feed(self, data: bytes) -> bytes:
+        out = b""
+        now = self._clock()
+        if data and self._last_byte_at is not None and now - self._last_byte_at >= INTER_BYTE_TIMEOUT_S:
+            out = self.expire()  # the caller's timer should have done this already; the device's timer would have
+            self._corrupt_reported = False  # bytes after a silence start a new burst
+        if data:
+            self._last_byte_at = now
+        return out + self._answer_all(self._decoder.feed(data))
+
+    def expire(self) -> bytes:
+        """The inter-byte timeout ran out mid-frame: error 03, then whatever the rescan finds behind it."""
+        return self._answer_all(self._decoder.expire())
+
+    def _answer_all(self, items: Iterable[Frame | FrameError]) -> bytes:
         out = bytearray()
-        for item in self._decoder.feed(data):
+        for item in items:
+            if isinstance(item, FrameError) and item.code in CORRUPT_INPUT:
+                if self._corrupt_reported:
+                    self.suppressed += 1
+                    log.debug("rejected a frame, no error frame (one per burst): %s", item)
+                    continue
+                self._corrupt_reported = True
+            else:
+                self._corrupt_reported = False  # an intact frame ends the burst
             out += self._answer(item)
         return bytes(out)
 
-    def expire(self) -> bytes:
-        """The inter-byte timeout ran out mid-frame."""
-        error = self._decoder.expire()
-        return self._answer(error) if error else b""
-
-    def _answer(self, item) -> bytes:
+    def _answer(self, item: Frame | FrameError) -> bytes:
         if isinstance(item, FrameError):
             log.info("rejected a frame: %s", item)
             return error_frame(item.code, str(item), item.seq).encode()
+        if item.channel == Channel.SYNC:
+            if len(item.payload) != SYNC_NONCE_LEN:
+                return error_frame(ErrorCode.BAD_SYNC, f"a sync nonce is {SYNC_NONCE_LEN} bytes, this one "
+                                   f"{len(item.payload)} bytes", item.seq).encode()
+            return Frame(Channel.SYNC, item.seq, item.payload).encode()
         answer = self.device.handle(item)
         return answer.encode() if answer else b""
 
@@ -62,38 +94,3 @@ def run_server(serve: Callable[[], None], host: str, port: int) -> int:
         print(f"cannot serve on {host}:{port}: {exc}", file=sys.stderr)
         return 2
     return 0
-
-
-def serve_tcp(device: Device, host: str, port: int, on_listening: Callable[[int], None] = lambda port: None,
-              stop: threading.Event | None = None) -> None:
-    """Serve one client at a time until `stop` is set; the device (and its storage) outlives connections."""
-    stop = stop or threading.Event()
-    with socket.create_server((host, port)) as server:
-        server.settimeout(0.2)
-        on_listening(server.getsockname()[1])
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except socket.timeout:
-                continue
-            with conn:
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                _serve_connection(StreamEndpoint(device), conn, stop)
-
-
-def _serve_connection(endpoint: StreamEndpoint, conn: socket.socket, stop: threading.Event) -> None:
-    while not stop.is_set():
-        conn.settimeout(INTER_BYTE_TIMEOUT_S if endpoint.mid_frame else 0.2)
-        try:
-            data = conn.recv(4096)
-        except socket.timeout:
-            if endpoint.mid_frame:
-                conn.sendall(endpoint.expire())
-            continue
-        except OSError:
-            return
-        if not data:
-            return
-        answer = endpoint.feed(data)
-        if answer:
-            conn.sendall(answer)

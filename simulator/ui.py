@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from simulator.device import Device
 
 WORD_COUNT_TEXT = {str(n): n for n in keys.WORD_COUNTS}
+PIN_FORMAT = re.compile(r"[0-9]{6,8}")  # the only PINs SET_PIN accepts, so the only entries worth comparing
+BAD_PIN_FORMAT = "PIN must be 6 to 8 digits"
 
 
 class Screen(enum.Enum):
@@ -150,8 +152,8 @@ class Ui:
     def _confirm(self, field: str) -> int:
         s = self.screen
         if s is Screen.SET_PIN:
-            if not re.fullmatch(r"[0-9]{6,8}", field):
-                self._go(Screen.SET_PIN, "PIN must be 6 to 8 digits")
+            if not PIN_FORMAT.fullmatch(field):
+                self._go(Screen.SET_PIN, BAD_PIN_FORMAT)
                 return SW.COMMAND_DATA_ERROR
             self.pending_pin = field
             self._go(Screen.CONFIRM_PIN)
@@ -179,6 +181,10 @@ class Ui:
         return SW.OK
 
     def _pin_attempt(self, pin: str) -> int:
+        if not PIN_FORMAT.fullmatch(pin):
+            # Refused before the count is touched: an accidental confirm must never cost an attempt (docs/device.md).
+            self._go(self.screen, BAD_PIN_FORMAT)
+            return SW.COMMAND_DATA_ERROR
         resetting = self.screen is Screen.RESET_PIN
         right, left = self.dev.try_pin(pin, wipe_if_right=resetting)
         if right and not resetting:

@@ -42,6 +42,8 @@ def apdu(dev: Device, hexstr: str) -> Response:
     ("80", SW.APDU_WRONG_LENGTH),
     ("80CA004403AA", SW.APDU_WRONG_LENGTH),
     ("80CA0044AABB", SW.APDU_WRONG_LENGTH),
+    ("80CA004400AA", SW.APDU_WRONG_LENGTH),  # Lc 00 never introduces data: not a case-4 APDU
+    ("80CB80000000", SW.APDU_WRONG_LENGTH),
     ("90CA004400", SW.CLA_NOT_SUPPORTED),
     ("80EE000000", SW.INS_NOT_SUPPORTED),
     ("8053000000", SW.INS_NOT_SUPPORTED),  # ETH INS without the ETH applet selected
@@ -93,11 +95,68 @@ def test_corrupt_and_oversized_frames_get_error_frames_and_the_device_keeps_serv
     corrupt = bytearray(good)
     corrupt[-1] ^= 0xFF
     oversized = b"KB\x01\x03\x10\x00"
-    answers = send(device, bytes(corrupt) + oversized + good)
-    codes = [parse_error(a.payload)[0] for a in answers if a.channel == Channel.ERROR]
-    assert codes == [ErrorCode.BAD_CRC, ErrorCode.TOO_LONG]
+    answers = send(device, bytes(corrupt) + good + oversized + good)
+    codes = [parse_error(a.payload)[0] if a.channel == Channel.ERROR else "answer" for a in answers]
+    assert codes == [ErrorCode.BAD_CRC, "answer", ErrorCode.TOO_LONG, "answer"]
     assert Response.decode(answers[-1].payload).data == bytes([imkey.Lifecycle.READY])
     assert snapshot(device) == before
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_corrupt_input_gets_one_error_frame_per_burst(device):
+    """docs/protocol.md 1.2: a burst ends at an intact frame or at 500 ms of silence; 04 is never limited."""
+    clock = Clock()
+    endpoint = StreamEndpoint(device, clock=clock)
+    corrupt = bytearray(Frame(Channel.HOST, 3, imkey.LIFECYCLE.encode()).encode())
+    corrupt[-1] ^= 0xFF
+    unknown = Frame(0x07, 4, b"").encode()
+
+    def codes(raw: bytes) -> list:
+        return [parse_error(a.payload)[0] if a.channel == Channel.ERROR else "answer"
+                for a in FrameDecoder().feed(endpoint.feed(raw))]
+
+    assert codes(bytes(corrupt) * 3 + b"KB\xff\xff\xff\xff" * 50) == [ErrorCode.BAD_CRC]
+    assert endpoint.suppressed == 52
+    clock.now += 0.4
+    assert codes(bytes(corrupt)) == []  # the same burst: no silence of 500 ms yet
+    clock.now += 0.5
+    assert codes(bytes(corrupt) * 2) == [ErrorCode.BAD_CRC]  # a new burst
+    assert codes(unknown + bytes(corrupt) + unknown + unknown) == [ErrorCode.UNKNOWN_CHANNEL, ErrorCode.BAD_CRC,
+                                                                   ErrorCode.UNKNOWN_CHANNEL,
+                                                                   ErrorCode.UNKNOWN_CHANNEL]
+    assert codes(bytes(corrupt) + Frame(Channel.SYNC, 5, bytes(8)).encode() + bytes(corrupt)) == [
+        ErrorCode.BAD_CRC, "answer", ErrorCode.BAD_CRC]
+
+
+def test_a_late_byte_expires_the_partial_frame_the_caller_forgot_to_expire(device):
+    clock = Clock()
+    endpoint = StreamEndpoint(device, clock=clock)
+    good = Frame(Channel.HOST, 8, imkey.LIFECYCLE.encode()).encode()
+    assert endpoint.feed(good[:5]) == b""
+    clock.now += 0.6
+    error, answer = FrameDecoder().feed(endpoint.feed(good))
+    assert parse_error(error.payload)[0] == ErrorCode.TRUNCATED and answer.seq == 8
+
+
+def test_sync_is_echoed_even_when_off_and_changes_nothing(device):
+    before = snapshot(device)
+    (answer,) = send(device, Frame(Channel.SYNC, 0xA0, b"nonce-08").encode())
+    assert answer == Frame(Channel.SYNC, 0xA0, b"nonce-08")
+    for payload in (b"", b"1234567", b"123456789"):
+        (error,) = send(device, Frame(Channel.SYNC, 0xA1, payload).encode())
+        code, message = parse_error(error.payload)
+        assert code == ErrorCode.BAD_SYNC and error.seq == 0xA1 and f"{len(payload)} bytes" in message
+    assert snapshot(device) == before
+    device.off = True
+    (answer,) = send(device, Frame(Channel.SYNC, 0xA2, b"\x00" * 8).encode())
+    assert answer == Frame(Channel.SYNC, 0xA2, b"\x00" * 8) and device.off
 
 
 def test_truncated_frame_expires(device):
@@ -119,6 +178,29 @@ def test_debug_ops_on_the_wrong_screen(device):
     assert link.debug(Op.PRESS, b"\x09")[0] == SW.CONDITIONS_NOT_SATISFIED
     assert link.debug(Op.ARM_POWER_CUT, b"\x00\x00")[0] == SW.COMMAND_DATA_ERROR
     assert snapshot(device) == before
+
+
+@pytest.mark.parametrize("screen", ["locked", "reset"])
+@pytest.mark.parametrize("entry", ["", "abc", "12", "12345", "123456789", "12 456", "١٢٣٤٥٦"])
+def test_a_malformed_pin_entry_costs_no_attempt(device, screen, entry):
+    link = Link(LoopbackTransport(StreamEndpoint(device)))
+    link.debug_ok(Op.POWER_CYCLE)
+    if screen == "reset":
+        DeviceUser(DebugLinkHands(link)).unlock("123456")
+        link.debug_ok(Op.CHOOSE, b"Settings")
+        link.debug_ok(Op.CHOOSE, b"Reset device")
+    before = snapshot(device)
+    if entry.isascii():
+        link.debug_ok(Op.TYPE, entry.encode())
+    else:
+        assert link.debug(Op.TYPE, entry.encode())[0] == SW.COMMAND_DATA_ERROR  # the field stays empty
+    assert link.debug(Op.PRESS, b"\x01")[0] == SW.COMMAND_DATA_ERROR
+    lines = device.ui.lines()
+    assert "PIN must be 6 to 8 digits" in lines and lines[-1] == "5 attempts left"
+    assert snapshot(device)[0] == before[0] and device.pin_fails == 0  # storage untouched
+    link.debug_ok(Op.TYPE, b"123456")
+    sw = link.debug(Op.PRESS, b"\x01")[0]
+    assert sw == SW.OK and (device.pin_hash is None) == (screen == "reset")  # a right PIN still works
 
 
 def test_a_device_that_is_off_says_so(device):

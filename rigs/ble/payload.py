@@ -36,6 +36,8 @@ class FramesOverBle(Transport):
 
 
 class ApduOverBle(Transport):
+    carries_frames = False  # raw APDUs: a real imKey has no SYNC channel
+
     def __init__(self, connection: BleConnection, rig: str = ""):
         self.connection = connection
         self.rig = rig

@@ -1,0 +1,167 @@
+"""The simulated device behind TCP, one host at a time (docs/protocol.md 1.4), so pyserial's socket:// reaches it.
+
+Whatever one client does (floods and leaves, resets the connection, sits idle, stops reading) costs that client
+its connection, never the server, and never another client its turn: a second client is told "busy" at once
+rather than left waiting to receive stale answers later.
+"""
+from __future__ import annotations
+
+import logging
+import selectors
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from protocol.framing import INTER_BYTE_TIMEOUT_S, ErrorCode, error_frame
+from simulator.device import Device
+from simulator.server import StreamEndpoint
+
+log = logging.getLogger("keybench.simulator")
+
+DEFAULT_IDLE_TIMEOUT_S = 120.0
+SEND_TIMEOUT_S = 5.0  # a client that takes no answer bytes for this long has stopped reading: dropped
+REFUSED_LINGER_S = 2.0  # a refused client's last bytes are read and dropped this long, so it gets FIN, not RST
+POLL_S = 0.2  # how often the loop looks at `stop`
+BUSY = error_frame(ErrorCode.BUSY, "another host is connected; try again when it leaves").encode()
+
+
+@dataclass
+class _Client:
+    conn: socket.socket
+    peer: str
+    endpoint: StreamEndpoint
+    last_byte_at: float = field(default_factory=time.monotonic)
+
+
+def serve_tcp(device: Device, host: str, port: int, on_listening: Callable[[int], None] = lambda port: None,
+              stop: threading.Event | None = None, idle_timeout: float = DEFAULT_IDLE_TIMEOUT_S) -> None:
+    """Serve until `stop` is set; the device (its storage, screen and power state) outlives every connection.
+    Raises OSError only when the address cannot be used."""
+    with socket.create_server((host, port)) as server:
+        on_listening(server.getsockname()[1])
+        _OneClientServer(device, server, idle_timeout).run(stop or threading.Event())
+
+
+class _OneClientServer:
+    def __init__(self, device: Device, server: socket.socket, idle_timeout: float):
+        self.device, self.server, self.idle_timeout = device, server, idle_timeout
+        self.client: _Client | None = None
+        self.refused: dict[socket.socket, float] = {}  # refused connections, closing: socket -> deadline
+        self.selector = selectors.DefaultSelector()
+        server.setblocking(False)
+        self.selector.register(server, selectors.EVENT_READ)
+
+    def run(self, stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                for key, _ in self.selector.select(self._wait()):
+                    if key.fileobj is self.server:
+                        self._accept()
+                    elif self.client is not None and key.fileobj is self.client.conn:
+                        self._receive(self.client)
+                    elif key.fileobj in self.refused:
+                        self._discard(key.fileobj)
+                self._timers(time.monotonic())
+        finally:
+            if self.client is not None:
+                self._drop(self.client, "the server stops")
+            for conn in list(self.refused):
+                self._close_refused(conn)
+            self.selector.close()
+
+    def _wait(self) -> float:
+        """Until the next thing to do: the inter-byte or idle timeout of the client, or a look at `stop`."""
+        wait = POLL_S
+        if self.client is not None:
+            quiet = time.monotonic() - self.client.last_byte_at
+            if self.client.endpoint.mid_frame:
+                wait = min(wait, INTER_BYTE_TIMEOUT_S - quiet)
+            wait = min(wait, self.idle_timeout - quiet)
+        return max(wait, 0.0)
+
+    def _accept(self) -> None:
+        try:
+            conn, address = self.server.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # e.g. the connection was reset before it was accepted
+            log.warning("accept failed: %s", exc)
+            return
+        peer = f"{address[0]}:{address[1]}"
+        conn.settimeout(SEND_TIMEOUT_S)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.client is not None:
+            log.info("%s refused: busy with %s", peer, self.client.peer)
+            self._refuse(conn)
+            return
+        log.info("%s connected", peer)
+        self.client = _Client(conn, peer, StreamEndpoint(self.device))
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    def _refuse(self, conn: socket.socket) -> None:
+        """One busy error frame, then FIN; what the client sent meanwhile is read and dropped, so that closing
+        does not turn into a reset that could destroy the busy frame before the client reads it."""
+        try:
+            conn.sendall(BUSY)
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            conn.close()
+            return
+        self.refused[conn] = time.monotonic() + REFUSED_LINGER_S
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    def _discard(self, conn) -> None:
+        try:
+            if conn.recv(4096):
+                return
+        except OSError:
+            pass
+        self._close_refused(conn)
+
+    def _close_refused(self, conn: socket.socket) -> None:
+        self.refused.pop(conn, None)
+        self.selector.unregister(conn)
+        conn.close()
+
+    def _receive(self, client: _Client) -> None:
+        try:
+            data = client.conn.recv(4096)
+        except OSError as exc:
+            return self._drop(client, f"receive failed: {exc}")
+        if not data:
+            return self._drop(client, "closed by the client")
+        client.last_byte_at = time.monotonic()
+        self._send(client, client.endpoint.feed(data))
+
+    def _timers(self, now: float) -> None:
+        for conn in [c for c, deadline in self.refused.items() if now >= deadline]:
+            self._close_refused(conn)
+        client = self.client
+        if client is None:
+            return
+        quiet = now - client.last_byte_at
+        if client.endpoint.mid_frame and quiet >= INTER_BYTE_TIMEOUT_S:
+            if not self._send(client, client.endpoint.expire()):
+                return
+        if quiet >= self.idle_timeout:
+            self._drop(client, f"idle for {self.idle_timeout:g} s (no byte received)")
+
+    def _send(self, client: _Client, data: bytes) -> bool:
+        if not data:
+            return True
+        try:
+            client.conn.sendall(data)
+            return True
+        except socket.timeout:
+            self._drop(client, f"it took no answer bytes for {SEND_TIMEOUT_S:g} s")
+        except OSError as exc:  # broken pipe, reset: the client left without reading its answers
+            self._drop(client, f"send failed: {exc}")
+        return False
+
+    def _drop(self, client: _Client, why: str) -> None:
+        log.info("%s dropped: %s", client.peer, why)
+        self.selector.unregister(client.conn)
+        client.conn.close()
+        self.client = None
