@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from steps.cucumber_json import error_message
+from steps.cucumber_json import add_run_facts, error_message
 from support import ROOT, write_rig
 
 SCHEMA = json.loads((ROOT / "tests" / "vectors" / "cucumber-jvm-schema.json").read_text())
@@ -68,8 +68,10 @@ def make_project(folder: Path) -> Path:
     return folder
 
 
-def run_project(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def run_project(folder: Path, *args: str, operator: str | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    if operator is not None:
+        env["KEYBENCH_OPERATOR"] = operator
     command = [sys.executable, "-m", "pytest", "features", "--rootdir", str(folder), "-p", "no:cacheprovider",
                "--rig", f"{RIG}.toml", "--cucumber-report", "out/cucumber.json", "--evidence", "ev", *args]
     return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=600)
@@ -193,6 +195,32 @@ def test_a_run_that_selects_nothing_keeps_the_last_report(tmp_path):
     assert result.returncode != 0  # nothing ran is not green (steps/verdict.py)
     assert report.read_text() == '[{"the": "last report"}]'
     assert "no scenario ran; " in result.stdout and "left as it was" in result.stdout
+
+
+def test_a_skip_during_a_step_shows_that_step_skipped_with_the_reason(tmp_path):
+    """Without a debug link and nobody at a terminal, the first step's screen read is skipped, not failed."""
+    folder = make_project(tmp_path)
+    write_rig(folder, RIG, "sim", ["factory_erase", "destructive", "power_cycle"], {})
+    result = run_project(folder, "-q", "-k", "wrong_lifecycle", operator="none")
+    assert "1 skipped" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    [feature] = read_report(folder)
+    [element] = feature["elements"]
+    jsonschema.validate([feature], SCHEMA)
+    assert statuses(element) == ["skipped"] * 4
+    reason = element["steps"][0]["result"]["error_message"]
+    assert reason.startswith(f"rig {RIG!r} needs a bench operator at a terminal for: ")
+    assert f"skipped: {reason}" in attachment(element)
+
+
+def test_a_bench_error_is_tagged_and_named_in_the_failed_step():
+    element = {"tags": [], "steps": [{"result": {"status": "passed"}},
+                                     {"result": {"status": "failed", "error_message": "TimeoutError: no answer"}},
+                                     {"result": {"status": "skipped"}}]}
+    add_run_facts(element, {"rig": "bench-ble", "target": "ble", "bench_error": "the device stopped answering"}, None)
+    assert element["tags"] == [{"name": "@rig:bench-ble"}, {"name": "@target:ble"}, {"name": "@bench-error"}]
+    assert element["steps"][1]["result"]["error_message"] == (
+        "bench error (the rig, not the product, failed): the device stopped answering\nTimeoutError: no answer")
+    assert "bench error: the device stopped answering" in attachment(element)
 
 
 def comparable(report: list[dict]) -> list[dict]:
