@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protocol import imkey
+from protocol.debuglink import Op
+from protocol.framing import ErrorCode
 from protocol.status import StatusError
 from rigs import guard
 from rigs.bench import Bench
 from rigs.config import RigConfig, RigError, RigUnavailable, load_rig
-from rigs.link import LinkError
+from rigs.link import DeviceFrameError, LinkError
 from rigs.registry import target_class
 
 
@@ -34,6 +36,30 @@ class DeviceInfo:
     se_id: str
     serial: str
     firmware_version: str
+    debug_link: bool | None = None  # None: not probed (a raw-APDU link has no debug channel to ask)
+
+
+def probe_debug_link(bench: Bench) -> bool | None:
+    """Ask for the debug SCREEN. An answer (even error 11, device off) means the device has a debug link; error
+    frame 04 unknown_channel means firmware built without one (DEBUGLINK=0, a board handed to people)."""
+    if not getattr(bench.link.transport, "carries_frames", True):
+        return None
+    try:
+        bench.link.debug(Op.SCREEN)
+    except DeviceFrameError as exc:
+        if exc.code == ErrorCode.UNKNOWN_CHANNEL:
+            return False
+    return True
+
+
+def operator_only_refusal(rig: RigConfig, describe: str, has_debug_link: bool | None) -> str | None:
+    """Why a rig that claims debug_link cannot run on this device, or None."""
+    if has_debug_link is False and rig.has("debug_link"):
+        return (f"{describe}: the rig file claims capability 'debug_link', but the device has none (it answers "
+                f"debug requests with error frame unknown_channel: firmware built with DEBUGLINK=0). Remove "
+                f"debug_link and what needs it (power_cut, factory_erase) from capabilities in "
+                f"{rig.path or rig.name} to run the suites in operator mode")
+    return None
 
 
 def check_device(bench: Bench) -> DeviceInfo:
@@ -48,7 +74,17 @@ def check_device(bench: Bench) -> DeviceInfo:
     if version != rig.firmware_version:
         raise RigError(f"{bench.target.describe()}: the device runs firmware {version}, the rig file expects "
                        f"{rig.firmware_version} (firmware_version in {rig.path or rig.name})")
-    return DeviceInfo(se_id, serial, version)
+    try:
+        has_debug_link = probe_debug_link(bench)
+    except LinkError as exc:
+        if rig.has("debug_link"):
+            raise RigError(f"{bench.target.describe()}: the rig claims debug_link, but the device does not answer a "
+                           f"debug SCREEN probe ({exc})") from None
+        has_debug_link = None
+    refusal = operator_only_refusal(rig, bench.target.describe(), has_debug_link)
+    if refusal:
+        raise RigError(refusal)
+    return DeviceInfo(se_id, serial, version, has_debug_link)
 
 
 def open_checked(rig: RigConfig) -> tuple[Bench, DeviceInfo]:
@@ -82,6 +118,11 @@ def diagnose(name_or_path: str, say: Callable[[str], None] = print) -> Verdict:
         return Verdict.BENCH_BROKEN
     try:
         say(f"  device: SE id {info.se_id}, serial {info.serial}, firmware {info.firmware_version}")
+        if info.debug_link is False:
+            say("  debug link: none (compiled out, DEBUGLINK=0 firmware): OPERATOR-ONLY, a bench operator does "
+                "the physical side")
+        elif info.debug_link and not rig.has("debug_link"):
+            say("  debug link: the device has one, but the rig file does not claim it: the suites ask an operator")
         if rig.physical:
             refusal = guard.wipe_refusal(rig, info.serial)
             say(f"  physical device: {refusal}; scenarios tagged @{guard.WIPE_TAG} will be skipped" if refusal

@@ -37,23 +37,30 @@ def build_tools(image: Path) -> list[str]:
     return found
 
 
+def make_command(image: Path, make_goal: str) -> list[str]:
+    """The make line that builds `image`: an image under build/<board>-nodebug/ is the DEBUGLINK=0 build."""
+    variant = ["DEBUGLINK=0"] if image.parent.name.endswith("-nodebug") else []
+    return ["make", "-C", str(FIRMWARE), make_goal, *variant]
+
+
 def ensure_image(image: Path, make_goal: str, build: str = "if-missing", timeout: float = 600.0) -> Path:
     """`image`, built first with `make -C firmware <make_goal>` when `build` asks for it."""
+    command = make_command(image, make_goal)
+    shown = " ".join(command[3:])
     if needs_build(image, build):
         build_tools(image)
         (FIRMWARE / "build").mkdir(exist_ok=True)
         with open(FIRMWARE / "build" / ".make.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one make at a time: xdist workers share the tree
             try:
-                r = subprocess.run(["make", "-C", str(FIRMWARE), make_goal], capture_output=True, text=True,
-                                   timeout=timeout)
+                r = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
-                raise RigError(f"building the firmware (make -C firmware {make_goal}) took over "
+                raise RigError(f"building the firmware (make -C firmware {shown}) took over "
                                f"{timeout:.0f} s") from None
         if r.returncode != 0:
-            raise RigError(f"building the firmware failed (make -C firmware {make_goal}):\n"
+            raise RigError(f"building the firmware failed (make -C firmware {shown}):\n"
                            f"{(r.stdout + r.stderr)[-3000:]}")
     if not image.exists():
-        raise RigError(f"no firmware image at {image}; build it with `make -C firmware {make_goal}`"
+        raise RigError(f"no firmware image at {image}; build it with `make -C firmware {shown}`"
                        + (" (settings.build is 'never')" if build == "never" else ""))
     return image

@@ -251,7 +251,8 @@ class QemuTarget(Target):
         for item in decoder.feed(chunk):
             if isinstance(item, Frame) and item.seq in sent:
                 answered.add(item.seq)
-                ready = ready or item.channel == Channel.DEBUG
+                # An error frame is an answer too: a DEBUGLINK=0 image rejects SCREEN as unknown_channel.
+                ready = ready or item.channel in (Channel.DEBUG, Channel.ERROR)
         return bool(chunk), ready
 
     # --- diagnostics ----------------------------------------------------------

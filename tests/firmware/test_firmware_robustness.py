@@ -13,7 +13,8 @@ from protocol import imkey  # noqa: E402
 from protocol.debuglink import Op  # noqa: E402
 from protocol.framing import Channel, ErrorCode, Frame  # noqa: E402
 from protocol.status import SW  # noqa: E402
-from test_firmware_bad_input import Raw, assert_still_serving, error_of, restore_wallet  # noqa: E402
+from test_firmware_bad_input import (Raw, assert_still_serving, error_of, restore_wallet,  # noqa: E402
+                                    simulator_says)
 
 SYNC = 0x03  # the session-sync channel (docs/protocol.md section 1)
 BAD_SYNC = 0x06
@@ -58,6 +59,33 @@ def test_a_truncated_frame_does_not_swallow_the_next_one(dev):
     got = raw.frames(3.0, count=2)
     assert [error_of(got[0])] == [(ErrorCode.TRUNCATED, 0x3D)]
     assert got[1].channel == Channel.HOST and got[1].seq == 0x3E and got[1].payload[-2:] == b"\x90\x00"
+
+
+# --- error-frame amplification: corrupt input gets one error frame per burst (docs/protocol.md 1.2) ----------
+
+def test_a_flood_of_impossible_headers_costs_one_error_frame(dev):
+    raw = Raw(dev)
+    flood = b"KB\x01\x07\xff\xff" * 4000  # 24 KB, each header announcing 65535 bytes (error 02)
+    good = Frame(Channel.HOST, 0x08, imkey.LIFECYCLE.encode()).encode()
+    raw.send(flood + good)
+    got = raw.frames(10.0, count=2)
+    assert got == simulator_says(flood + good)
+    assert [f.channel for f in got] == [Channel.ERROR, Channel.HOST]
+    assert error_of(got[0]) == (ErrorCode.TOO_LONG, 0x07)
+    assert raw.frames(0.7) == []  # nothing suppressed comes later
+
+
+def test_an_intact_frame_ends_the_burst(dev):
+    raw = Raw(dev)
+    bad = bytearray(Frame(Channel.HOST, 0x09, imkey.LIFECYCLE.encode()).encode())
+    bad[-1] ^= 0xFF
+    good = Frame(Channel.HOST, 0x0A, imkey.LIFECYCLE.encode()).encode()
+    data = bytes(bad) * 3 + good + bytes(bad) * 2
+    raw.send(data)
+    got = raw.frames(3.0, count=3)
+    assert got == simulator_says(data)
+    assert [f.channel for f in got] == [Channel.ERROR, Channel.HOST, Channel.ERROR]
+    assert raw.frames(0.7) == []
 
 
 # --- defect 4: the session sync -----------------------------------------------------------------------------
