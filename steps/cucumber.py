@@ -26,7 +26,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
 from steps.cucumber_json import (FAILED, PASSED, RIG_FACTS, RUNNING, SKIPPED, UNDEFINED, StepRun, add_run_facts,
-                                 error_message, feature_header, scenario_element, short_path, slug)
+                                 error_message, feature_header, scenario_element, short_path, slug, unfinished)
 
 REPORT_ATTR = "keybench_cucumber"  # on a scenario's teardown report: its feature and element, plain JSON values
 KEYBENCH_ROOT = Path(__file__).resolve().parent.parent
@@ -173,12 +173,14 @@ def _payload(item: pytest.Item) -> dict | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """The element goes on the set-up report too: if the scenario never finishes (its xdist worker dies, the run is
+    stopped), the writer still knows it and says so."""
     report = yield
     if _enabled(item.config):
         if call.when == "setup":
             item.stash[STARTED] = call.start
         item.stash.setdefault(PHASES, {})[call.when] = (report.outcome, _phase_message(report, call, item.config))
-        if call.when == "teardown" and (payload := _payload(item)) is not None:
+        if call.when in ("setup", "teardown") and (payload := _payload(item)) is not None:
             setattr(report, REPORT_ATTR, payload)
     return report
 
@@ -189,25 +191,36 @@ class CucumberReport:
     def __init__(self, path: Path):
         self.path = path
         self.features: dict[str, dict] = {}  # uri -> feature
-        self.elements: dict[str, list[tuple[list, str, dict]]] = {}  # uri -> (line and outline row, nodeid, element)
+        self.elements: dict[str, tuple[str, list, dict]] = {}  # nodeid -> (uri, [line, outline row], element)
+        self.finished: set[str] = set()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         payload = getattr(report, REPORT_ATTR, None)
-        if report.when != "teardown" or not payload:
-            return
-        facts = {name: value for name, value in report.user_properties if name in RIG_FACTS}
-        element = add_run_facts(payload["element"], facts, payload["skip_reason"])
-        uri = payload["feature"]["uri"]
-        self.features.setdefault(uri, payload["feature"])
-        self.elements.setdefault(uri, []).append((payload["order"], report.nodeid, element))
+        if payload:  # set-up, then teardown: the later one has the whole story
+            facts = {name: value for name, value in report.user_properties if name in RIG_FACTS}
+            element = add_run_facts(payload["element"], facts, payload["skip_reason"])
+            uri = payload["feature"]["uri"]
+            self.features.setdefault(uri, payload["feature"])
+            self.elements[report.nodeid] = (uri, payload["order"], element)
+            if report.when == "teardown":
+                self.finished.add(report.nodeid)
+        elif report.failed and report.nodeid in self.elements and report.nodeid not in self.finished:
+            # xdist's report for a scenario whose worker died: what its steps did died with the worker
+            reason = str(report.longrepr).splitlines()[0] if report.longrepr else "its worker died"
+            unfinished(self.elements[report.nodeid][2], FAILED, f"{reason}; the results of its steps are lost")
+            self.finished.add(report.nodeid)
 
     @property
     def count(self) -> int:
-        return sum(map(len, self.elements.values()))
+        return len(self.elements)
 
     def report(self) -> list[dict]:
         """Features by file, scenarios as in their file: the same report whatever order workers finished in."""
-        return [dict(self.features[uri], elements=[element for *_, element in sorted(self.elements[uri])])
+        for nodeid in self.elements.keys() - self.finished:  # started, never finished: the run was stopped
+            unfinished(self.elements[nodeid][2], SKIPPED, "the run stopped before this scenario finished")
+        self.finished |= self.elements.keys()
+        ordered = sorted((uri, order, nodeid) for nodeid, (uri, order, _) in self.elements.items())
+        return [dict(self.features[uri], elements=[self.elements[nodeid][2] for u, _, nodeid in ordered if u == uri])
                 for uri in sorted(self.features)]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -161,3 +161,14 @@ def add_run_facts(element: dict, facts: dict[str, object], skip_reason: str | No
         data = base64.b64encode("\n".join(lines).encode()).decode("ascii")
         element["steps"][0]["embeddings"] = [{"mime_type": "text/plain", "name": "keybench run", "data": data}]
     return element
+
+
+def unfinished(element: dict, status: str, why: str) -> dict:
+    """A scenario that started and never reported its end: its first step carries the status and why, so viewers
+    that count steps count it; the steps keep the skipped results they had when it started."""
+    if element["steps"]:
+        element["steps"][0]["result"] = {"status": status, "duration": 0, "error_message": why}
+    else:
+        element.setdefault("after", []).append({"match": {"location": "after the steps"},
+                                                "result": {"status": status, "error_message": why}})
+    return element

@@ -17,8 +17,8 @@ from steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, s
 from steps import verdict
 from steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
-pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps", "steps.backup_steps",
-                  "steps.cucumber"]
+pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps",
+                  "steps.backup_steps", "steps.cucumber"]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",

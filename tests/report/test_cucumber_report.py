@@ -244,6 +244,66 @@ def test_two_xdist_workers_write_the_report_a_serial_run_writes(serial_run, tmp_
     assert comparable(report) == comparable(serial_run[2])
 
 
+UNFINISHED_FEATURE = """\
+Feature: Scenarios that never finish
+  Scenario: The worker dies
+    Given a device with the PIN "123456" and a 12-word wallet
+    When the process that runs this scenario dies
+    Then the device screen shows "Wallet ready"
+
+  Scenario: The run is stopped
+    Given a device with the PIN "123456" and a 12-word wallet
+    When the user stops the run
+    Then the device screen shows "Wallet ready"
+"""
+
+ENDINGS_STEPS = """
+import os
+
+from pytest_bdd import when
+
+
+@when("the process that runs this scenario dies")
+def die():
+    os._exit(7)
+
+
+@when("the user stops the run")
+def stop():
+    raise KeyboardInterrupt
+"""
+
+
+def unfinished_project(folder: Path) -> Path:
+    make_project(folder)
+    (folder / "features" / "unfinished.feature").write_text(UNFINISHED_FEATURE)
+    (folder / "features" / "test_probe.py").write_text(BIND_FEATURES.replace("probe.feature", "unfinished.feature"))
+    with (folder / "conftest.py").open("a") as conftest:
+        conftest.write(ENDINGS_STEPS)
+    return folder
+
+
+def test_a_scenario_whose_xdist_worker_dies_is_reported_failed(tmp_path):
+    folder = unfinished_project(tmp_path)
+    result = run_project(folder, "-q", "-n", "1", "-k", "worker_dies")
+    assert result.returncode == 1 and "crashed while running" in result.stdout, result.stdout[-3000:]
+    [feature] = read_report(folder)
+    [element] = feature["elements"]
+    jsonschema.validate([feature], SCHEMA)
+    assert statuses(element) == ["failed", "skipped", "skipped"]
+    message = element["steps"][0]["result"]["error_message"]
+    assert "crashed while running" in message and message.endswith("the results of its steps are lost")
+
+
+def test_a_scenario_the_run_stopped_in_is_reported_skipped_saying_so(tmp_path):
+    folder = unfinished_project(tmp_path)
+    result = run_project(folder, "-q", "-k", "run_is_stopped")
+    assert result.returncode == 2 and "KeyboardInterrupt" in result.stdout, result.stdout[-3000:]
+    [element] = read_report(folder)[0]["elements"]
+    assert statuses(element) == ["skipped"] * 3
+    assert element["steps"][0]["result"]["error_message"] == "the run stopped before this scenario finished"
+
+
 def raise_from_the_standard_library():
     json.loads("{")
 
