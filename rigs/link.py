@@ -12,7 +12,7 @@ from protocol.debuglink import Op
 from protocol.framing import SYNC_NONCE_LEN, Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
 from protocol.status import SW, StatusError
 from rigs.config import RigError
-from rigs.transport import Transport
+from rigs.transport import Transport, TransportError
 
 DEFAULT_TIMEOUT_S = 5.0
 # Opening a session (docs/protocol.md 1.3)
@@ -20,6 +20,7 @@ QUIET_S = 0.1  # the line counts as drained once nothing arrived for this long
 DRAIN_LIMIT_S = 2.0  # a line that never goes quiet is left to the sync
 SYNC_TIMEOUT_S = 2.0
 SYNC_TRIES = 2  # the first SYNC may sit behind a previous host's half-sent frame until its 500 ms timeout
+BUSY = bytes([ErrorCode.BUSY])  # a TCP server's one frame to a second host (docs/protocol.md 1.4)
 
 
 class LinkError(Exception):
@@ -69,26 +70,39 @@ class Link:
         previous host never read, error frames about the half frame it left behind."""
         if not self.transport.carries_frames:
             return  # raw APDUs over BLE: BLE carries messages, and the device has no SYNC channel
-        self._drain_until_quiet()
-        self._decoder = FrameDecoder()
         hints: set[str] = set()
-        for _ in range(SYNC_TRIES):
-            if self._sync(secrets.token_bytes(SYNC_NONCE_LEN), hints):
-                return
+        try:
+            self._drain_until_quiet()
+            self._decoder = FrameDecoder()
+            for _ in range(SYNC_TRIES):
+                if self._sync(secrets.token_bytes(SYNC_NONCE_LEN), hints):
+                    return
+        except TransportError as exc:
+            raise SessionSyncFailed(f"the line failed during the session sync: {exc}") from exc
         raise SessionSyncFailed(f"no answer to the session sync within {SYNC_TIMEOUT_S:g} s, {SYNC_TRIES} times: "
                                 "is the device running keybench firmware?" + "".join(sorted(hints)))
 
     def _drain_until_quiet(self) -> None:
+        """Discard what arrives until the line is quiet; only a server's "busy" is worth reading in it."""
+        decoder = FrameDecoder()
         deadline = time.monotonic() + DRAIN_LIMIT_S
-        while (left := deadline - time.monotonic()) > 0 and self.transport.read(min(QUIET_S, left)):
-            pass
+        while (left := deadline - time.monotonic()) > 0 and (data := self.transport.read(min(QUIET_S, left))):
+            self._refuse_if_busy(decoder.feed(data))
+
+    @staticmethod
+    def _refuse_if_busy(items: list[Frame | FrameError]) -> None:
+        for item in items:
+            if isinstance(item, Frame) and item.channel == Channel.ERROR and item.payload[:1] == BUSY:
+                raise SessionSyncFailed(f"the device is busy: {parse_error(item.payload)[1]}")
 
     def _sync(self, nonce: bytes, hints: set[str]) -> bool:
         seq = self._next_seq()
         self.transport.write(Frame(Channel.SYNC, seq, nonce).encode())
         deadline = time.monotonic() + SYNC_TIMEOUT_S
         while (left := deadline - time.monotonic()) > 0:
-            for item in self._decoder.feed(self.transport.read(left)):
+            items = self._decoder.feed(self.transport.read(left))
+            self._refuse_if_busy(items)
+            for item in items:
                 if isinstance(item, FrameError) or item.seq != seq:
                     continue  # not ours: leftovers of the line's previous host
                 if item.channel == Channel.SYNC and item.payload == nonce:

@@ -56,7 +56,9 @@ class _OneClientServer:
     def run(self, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
-                for key, _ in self.selector.select(self._wait()):
+                # The client's bytes (or its goodbye) before new connections: one that left is not "busy".
+                events = sorted(self.selector.select(self._wait()), key=lambda event: event[0].fileobj is self.server)
+                for key, _ in events:
                     if key.fileobj is self.server:
                         self._accept()
                     elif self.client is not None and key.fileobj is self.client.conn:
@@ -92,6 +94,8 @@ class _OneClientServer:
         peer = f"{address[0]}:{address[1]}"
         conn.settimeout(SEND_TIMEOUT_S)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.client is not None and self._gone(self.client):
+            self._drop(self.client, "closed by the client")
         if self.client is not None:
             log.info("%s refused: busy with %s", peer, self.client.peer)
             self._refuse(conn)
@@ -99,6 +103,19 @@ class _OneClientServer:
         log.info("%s connected", peer)
         self.client = _Client(conn, peer, StreamEndpoint(self.device))
         self.selector.register(conn, selectors.EVENT_READ)
+
+    @staticmethod
+    def _gone(client: _Client) -> bool:
+        """Has the client closed its end (its goodbye may arrive together with the next client's hello)?"""
+        client.conn.setblocking(False)  # a socket with a timeout would wait for data instead of saying "none"
+        try:
+            return client.conn.recv(1, socket.MSG_PEEK) == b""
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        finally:
+            client.conn.settimeout(SEND_TIMEOUT_S)
 
     def _refuse(self, conn: socket.socket) -> None:
         """One busy error frame, then FIN; what the client sent meanwhile is read and dropped, so that closing

@@ -19,7 +19,7 @@ from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_erro
 from protocol.status import SW
 from rigs.device_user import DeviceUser
 from rigs.hands import DebugLinkHands
-from rigs.link import Link, PoweredOff
+from rigs.link import Link, PoweredOff, SessionSyncFailed
 from rigs.serial_transport import SerialTransport
 
 SCREEN = Frame(Channel.DEBUG, 0x44, bytes([Op.SCREEN])).encode()
@@ -167,6 +167,23 @@ def test_a_second_client_is_told_busy_and_closed_while_the_first_is_served(serve
         assert frames(first, 1)[0].seq == 0x44
     time.sleep(0.3)  # the server notices the first client left
     assert server.lifecycle()[-2:] == b"\x90\x00"  # and the next client is served
+
+
+def test_a_client_that_just_left_never_makes_the_next_one_busy(serve):
+    server = serve()
+    for seq in range(30):  # the goodbye and the next hello reach the server together
+        assert server.lifecycle(seq) == bytes([imkey.Lifecycle.PIN_UNSET]) + b"\x90\x00"
+
+
+def test_a_host_that_finds_the_device_busy_says_so(serve):
+    server = serve()
+    with server.connect():
+        transport = SerialTransport(f"socket://127.0.0.1:{server.port}")
+        try:
+            with pytest.raises(SessionSyncFailed, match="the device is busy: another host is connected; try again"):
+                Link(transport).open_session()
+        finally:
+            transport.close()
 
 
 def test_an_idle_client_is_closed_after_the_idle_timeout_and_no_longer_blocks_others(serve):
