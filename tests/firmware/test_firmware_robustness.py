@@ -64,6 +64,7 @@ def test_a_truncated_frame_does_not_swallow_the_next_one(dev):
 # --- error-frame amplification: corrupt input gets one error frame per burst (docs/protocol.md 1.2) ----------
 
 def test_a_flood_of_impossible_headers_costs_one_error_frame(dev):
+    dev.link.debug_ok(Op.FACTORY_ERASE)  # the state simulator_says starts from
     raw = Raw(dev)
     flood = b"KB\x01\x07\xff\xff" * 4000  # 24 KB, each header announcing 65535 bytes (error 02)
     good = Frame(Channel.HOST, 0x08, imkey.LIFECYCLE.encode()).encode()
@@ -76,6 +77,7 @@ def test_a_flood_of_impossible_headers_costs_one_error_frame(dev):
 
 
 def test_an_intact_frame_ends_the_burst(dev):
+    dev.link.debug_ok(Op.FACTORY_ERASE)
     raw = Raw(dev)
     bad = bytearray(Frame(Channel.HOST, 0x09, imkey.LIFECYCLE.encode()).encode())
     bad[-1] ^= 0xFF
