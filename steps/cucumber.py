@@ -4,10 +4,14 @@ Unlike pytest-bdd's report it lists every scenario that was collected and reache
 `undefined`, a scenario skipped for a capability with all its steps `skipped` and the reason, the steps after a
 failure as `skipped`, an error message trimmed to keybench and step code, and the rig facts of each scenario.
 
-Where each scenario runs (this process, or an xdist worker) its element is built and put on its teardown report,
-which xdist carries to the controller as it carries every report attribute; the controller adds the rig facts from
-the report's user_properties and writes the one file. A run in which no scenario reached set-up leaves the last
-report as it was.
+Where each scenario runs (this process, or an xdist worker) its element is built and put on its set-up and teardown
+reports, which xdist carries to the controller as it carries every report attribute (pytest's own
+pytest_report_to_serializable); the controller adds the rig facts from the reports' user_properties and writes the
+one file. A scenario that started and never finished (its worker died, the run was stopped) is listed saying so.
+A run in which no scenario reached set-up leaves the last report as it was.
+
+It leans on pytest-bdd 9 (pyproject pins <10): its hooks, the scenario each test is made from
+(scenario_wrapper_template_registry) and its Gherkin parser for where the feature's tags are written.
 """
 from __future__ import annotations
 
@@ -20,15 +24,14 @@ from inspect import getsourcefile, unwrap
 from pathlib import Path
 
 import pytest
-from pytest_bdd.parser import Scenario
-from pytest_bdd.parser import ScenarioTemplate
+from pytest_bdd.parser import Scenario, ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
 from steps.cucumber_json import (FAILED, PASSED, RIG_FACTS, RUNNING, SKIPPED, UNDEFINED, StepRun, add_run_facts,
                                  error_message, feature_header, scenario_element, short_path, slug, unfinished)
 
-REPORT_ATTR = "keybench_cucumber"  # on a scenario's teardown report: its feature and element, plain JSON values
+REPORT_ATTR = "keybench_cucumber"  # on a scenario's reports: its feature and element, plain JSON values
 KEYBENCH_ROOT = Path(__file__).resolve().parent.parent
 
 STEP_RUNS = pytest.StashKey[list[StepRun]]()
@@ -103,6 +106,9 @@ def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature, s
 
 # Each phase's outcome, and at teardown the scenario's element
 def _phase_message(report: pytest.TestReport, call: pytest.CallInfo, config: pytest.Config) -> str | None:
+    if report.skipped and hasattr(report, "wasxfail"):  # an expected failure: skipped, naming what failed
+        failure = error_message(call.excinfo.value, _roots(config)) if call.excinfo else ""
+        return f"expected to fail ({report.wasxfail or 'xfail'}): {failure}"
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         return reason.removeprefix("Skipped: ")

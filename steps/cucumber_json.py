@@ -47,7 +47,7 @@ def tag_value(value: object) -> str:
 
 def short_path(filename: str, roots: tuple[Path, ...]) -> str | None:
     """`filename` relative to the first root holding it, or None when it is not keybench's or the project's code
-    (installed packages, pytest, pluggy, pytest-bdd, the standard library)."""
+    (installed packages, pytest, pluggy, pytest-bdd, the standard library, a virtualenv inside the project)."""
     path = Path(filename).resolve()
     if {"site-packages", "dist-packages"} & set(path.parts):
         return None
@@ -72,8 +72,8 @@ def error_message(exc: BaseException, roots: tuple[Path, ...]) -> str:
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if cause is not None:
         lines.append(f"caused by {type(cause).__name__}: {cause}")
-    frames = [(shown, frame) for frame in traceback.extract_tb(exc.__traceback__)
-              if (shown := short_path(frame.filename, roots)) is not None]
+    frames = [(shown, frame) for frame in traceback.extract_tb(exc.__traceback__)  # pytest hooks are plumbing
+              if (shown := short_path(frame.filename, roots)) is not None and not frame.name.startswith("pytest_")]
     if frames:
         lines.append("Traceback (keybench and step code, most recent call last):")
         for shown, frame in frames:
@@ -125,7 +125,8 @@ def scenario_element(scenario: Scenario, keyword: str, element_id: str, runs: li
                      start_timestamp: str | None, after_errors: list[str]) -> dict:
     """One scenario: every step of the feature file (background steps first) with its result, never fewer."""
     runs = (runs + [StepRun(SKIPPED) for _ in scenario.steps[len(runs):]])[:len(scenario.steps)]
-    tags = sorted(scenario.feature.tags) + sorted(scenario.tags - scenario.feature.tags)
+    inherited = list(dict.fromkeys(sorted(scenario.feature.tags) + sorted(scenario.rule.tags if scenario.rule else ())))
+    tags = inherited + sorted(scenario.tags - set(inherited))  # as Cucumber: the feature's and rule's tags first
     element = {
         "id": element_id,
         "keyword": keyword,
@@ -155,8 +156,8 @@ def add_run_facts(element: dict, facts: dict[str, object], skip_reason: str | No
                 step["result"]["error_message"] = (f"bench error (the rig, not the product, failed): "
                                                    f"{facts['bench_error']}\n{step['result'].get('error_message', '')}")
     lines = [f"{label}: {facts[key]}" for key, label in RIG_FACTS.items() if key in facts]
-    if skip_reason:
-        lines.append(f"skipped: {skip_reason}")
+    if skip_reason:  # its first line: the whole of it is on the step
+        lines.append(f"skipped: {skip_reason.splitlines()[0]}")
     if lines and element["steps"]:
         data = base64.b64encode("\n".join(lines).encode()).decode("ascii")
         element["steps"][0]["embeddings"] = [{"mime_type": "text/plain", "name": "keybench run", "data": data}]
