@@ -148,6 +148,7 @@ def scenario_element(scenario: Scenario, keyword: str, element_id: str, runs: li
 def add_run_facts(element: dict, facts: dict[str, object], skip_reason: str | None) -> dict:
     """The rig, target, firmware, device serial and seed as tags viewers list and filter on; all of it, the evidence
     folder and any skip reason or bench error as a text attachment on the first step, which viewers show."""
+    facts = {key: value for key, value in facts.items() if value not in (None, "")}  # a rig that never loaded
     element["tags"] += [{"name": f"@{FACT_TAGS[key]}:{tag_value(facts[key])}"} for key in FACT_TAGS if key in facts]
     if "bench_error" in facts:  # the rig, not the product, failed: said where the viewer shows the failure
         element["tags"].append({"name": "@bench-error"})

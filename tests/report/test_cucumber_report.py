@@ -230,7 +230,8 @@ def test_a_bench_error_is_tagged_and_named_in_the_failed_step():
     element = {"tags": [], "steps": [{"result": {"status": "passed"}},
                                      {"result": {"status": "failed", "error_message": "TimeoutError: no answer"}},
                                      {"result": {"status": "skipped"}}]}
-    add_run_facts(element, {"rig": "bench-ble", "target": "ble", "bench_error": "the device stopped answering"}, None)
+    facts = {"rig": "bench-ble", "target": "ble", "seed": "", "bench_error": "the device stopped answering"}
+    add_run_facts(element, facts, None)  # an empty fact (a rig that never loaded, no seed) is left out
     assert element["tags"] == [{"name": "@rig:bench-ble"}, {"name": "@target:ble"}, {"name": "@bench-error"}]
     assert element["steps"][1]["result"]["error_message"] == (
         "bench error (the rig, not the product, failed): the device stopped answering\nTimeoutError: no answer")
