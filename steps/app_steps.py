@@ -1,27 +1,33 @@
-"""Steps about the companion app on a phone: connecting, binding, addresses and the errors it shows."""
+"""Steps about the companion app on a phone: connecting, binding, addresses and the errors it shows.
+
+When steps act and record what happened in the ScenarioContext; Then steps only read it (the app's bind status
+is what its last connection reported: a scenario that wants a fresh answer connects again).
+"""
 from __future__ import annotations
 
-import pytest
+from bip_utils import Bip32Secp256k1
+from mnemonic import Mnemonic
 from pytest_bdd import given, parsers, then, when
 
 from protocol.imkey import Aid
 from protocol.status import StatusError
-from rigs.app.companion import AppError
+from rigs.app.companion import AppError, address_of
 from rigs.bench import Bench
+from steps import flows
 from steps.context import ScenarioContext
 from steps.phrases import BIND_STATUS, PHRASES, app_on, status_named
 
 
-
 @when(parsers.parse("{app:App} connects to the device", extra_types=PHRASES))
-def connect(phones, ctx: ScenarioContext, app: str):
-    ctx.bind_status = app_on(phones, app).connect()
+def app_connects(phones, ctx: ScenarioContext, app: str):
+    flows.connect(phones, ctx, app)
 
 
 @then(parsers.parse('{app:App} reports the device as "{status}"', extra_types=PHRASES))
-def reports_status(phones, ctx: ScenarioContext, app: str, status: str):
-    ctx.bind_status = app_on(phones, app).connect()
-    assert ctx.bind_status == BIND_STATUS[status], f"bind check says {ctx.bind_status.name}, expected {status!r}"
+def reports_status(ctx: ScenarioContext, app: str, status: str):
+    assert app in ctx.bind_status, f"{app} has not connected to the device since it last bound or was installed"
+    reported = ctx.bind_status[app]
+    assert reported == BIND_STATUS[status], f"{app}'s bind check says {reported.name}, expected {status!r}"
 
 
 @when(parsers.parse("{app:App} asks the device to show its binding code", extra_types=PHRASES))
@@ -33,29 +39,19 @@ def show_code(phones, app: str):
 def type_shown_code(bench: Bench, phones, ctx: ScenarioContext, app: str):
     code = bench.user.read_binding_code()
     ctx.binding_codes.append(code)
-    app_on(phones, app).bind(code)
+    flows.bind_with_code(phones, ctx, app, code)
+    assert ctx.error is None, f"{app} did not bind with the code the device showed: {ctx.error}"
 
 
 @when(parsers.parse('the user types "{code}" into {app:App} as the binding code', extra_types=PHRASES))
 def type_code(phones, ctx: ScenarioContext, code: str, app: str):
-    try:
-        app_on(phones, app).bind(code)
-        ctx.error = None
-    except (AppError, StatusError) as exc:
-        ctx.error = exc
+    flows.bind_with_code(phones, ctx, app, code)
 
 
 @given(parsers.parse("{app:App} is paired with the device", extra_types=PHRASES))
 @when(parsers.parse("{app:App} is paired with the device", extra_types=PHRASES))
-def pair(bench: Bench, phones, ctx: ScenarioContext, app: str):
-    connect(phones, ctx, app)
-    show_code(phones, app)
-    type_shown_code(bench, phones, ctx, app)
-
-
-@then(parsers.parse("{app:App} is bound to the device", extra_types=PHRASES))
-def is_bound(phones, ctx: ScenarioContext, app: str):
-    reports_status(phones, ctx, app, "bound to this app")
+def app_is_paired(bench: Bench, phones, ctx: ScenarioContext, app: str):
+    flows.pair(bench, phones, ctx, app)
 
 
 @then(parsers.parse('the app shows the error "{kind}"'))
@@ -65,24 +61,33 @@ def app_error(ctx: ScenarioContext, kind: str):
 
 
 @when(parsers.parse("{app:App} is reinstalled", extra_types=PHRASES))
-def reinstall(phones, app: str):
+def reinstall(phones, ctx: ScenarioContext, app: str):
     app_on(phones, app).reinstall()
+    ctx.bind_status.pop(app, None)
 
 
 @given(parsers.parse('{app:App} reads the {coin} address at "{path}"', extra_types=PHRASES))
 @when(parsers.parse('{app:App} reads the {coin} address at "{path}"', extra_types=PHRASES))
-def read_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
-    try:
-        ctx.addresses[f"{coin} {path}"] = app_on(phones, app).address(Aid[coin], path)
-        ctx.error = None
-    except StatusError as exc:
-        ctx.error = exc
+def app_reads_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
+    flows.read_address(phones, ctx, app, coin, path)
 
 
-@then(parsers.parse('{app:App} reads the same {coin} address at "{path}" as before', extra_types=PHRASES))
-def same_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str):
-    before = ctx.addresses[f"{coin} {path}"]
-    assert app_on(phones, app).address(Aid[coin], path) == before, f"the {coin} address at {path} changed"
+@then(parsers.parse('the {coin} address at "{path}" is the same as before'))
+def same_address(ctx: ScenarioContext, coin: str, path: str):
+    assert ctx.error is None, f"the last request was refused: {ctx.error}"
+    reads = ctx.addresses.get(f"{coin} {path}", [])
+    assert len(reads) >= 2, f"the app read the {coin} address at {path} {len(reads)} time(s); it needs 2 to compare"
+    assert reads[-1] == reads[0], f"the {coin} address at {path} changed from {reads[0]} to {reads[-1]}"
+
+
+@then(parsers.parse('the {coin} address at "{path}" is the one bip-utils derives from the words'))
+def address_from_words(ctx: ScenarioContext, coin: str, path: str):
+    assert ctx.error is None, f"the last request was refused: {ctx.error}"
+    assert ctx.words, "the scenario has no written-down words"
+    node = Bip32Secp256k1.FromSeed(Mnemonic.to_seed(" ".join(ctx.words), "")).DerivePath(path)
+    expected = address_of(Aid[coin], path, node.PublicKey().RawUncompressed().ToBytes())
+    got = ctx.last_address(coin, path)
+    assert got == expected, f"the app read {got} as the {coin} address at {path}; the words give {expected}"
 
 
 @then(parsers.parse('the device answers "{status}"'))
@@ -91,14 +96,7 @@ def device_answers(ctx: ScenarioContext, status: str):
     assert ctx.error.sw == status_named(status), f"expected {status!r}, got {ctx.error}"
 
 
-@then(parsers.parse("{app:App} gets an address", extra_types=PHRASES))
-def got_address(ctx: ScenarioContext, app: str):
-    if ctx.error is not None:
-        pytest.fail(f"the request was refused: {ctx.error}")
-    assert ctx.addresses, "no address was read"
-
-
 @then("the new binding code differs from the lost one")
 def new_code_differs(ctx: ScenarioContext):
     assert len(ctx.binding_codes) >= 2, f"only {len(ctx.binding_codes)} binding code(s) were read"
-    assert ctx.binding_codes[-1] != ctx.binding_codes[0]
+    assert ctx.binding_codes[-1] != ctx.binding_codes[0], "the device showed the lost binding code again"

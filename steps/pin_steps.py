@@ -4,7 +4,9 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from rigs.bench import Bench
+from rigs.hands import describe_screen
 from rigs.link import PoweredOff
+from steps import flows
 from steps.context import ScenarioContext
 
 WRONG_PIN = "000000"
@@ -13,10 +15,8 @@ MAX_ATTEMPTS = 5
 
 @given(parsers.parse('a device with the PIN "{pin}"'))
 @when(parsers.parse('the user sets the PIN "{pin}" on the device'))
-def set_pin(bench: Bench, ctx: ScenarioContext, pin: str):
-    ctx.screen = bench.user.set_pin(pin)
-    assert ctx.screen[0] == "Home", f"setting a {len(pin)}-digit PIN failed: the device shows {ctx.screen}"
-    ctx.pin = pin
+def sets_pin(bench: Bench, ctx: ScenarioContext, pin: str):
+    flows.set_pin(bench, ctx, pin)
 
 
 @when(parsers.parse('the user tries to set the PIN "{pin}" on the device'))
@@ -36,14 +36,14 @@ def enter_pin(bench: Bench, ctx: ScenarioContext, pin: str):
 
 @when("the user enters the right PIN on the device")
 def enter_right_pin(bench: Bench, ctx: ScenarioContext):
-    enter_pin(bench, ctx, ctx.pin)
+    ctx.screen = bench.user.unlock(ctx.pin)
 
 
 @when(parsers.parse("the user enters a wrong PIN {times:d} times"))
 @when(parsers.parse("the user enters a wrong PIN {times:d} time"))
 def enter_wrong_pins(bench: Bench, ctx: ScenarioContext, times: int):
+    assert ctx.pin != WRONG_PIN, "the scenario's PIN is the one the steps use as the wrong PIN"
     for _ in range(times):
-        assert ctx.pin != WRONG_PIN
         ctx.screen = bench.user.unlock(WRONG_PIN)
         ctx.answered_wrong_pins += 1
 
@@ -55,7 +55,7 @@ def reset_with_pin(bench: Bench, ctx: ScenarioContext, pin: str):
 
 @when("the user resets the device from the settings menu")
 def reset_with_right_pin(bench: Bench, ctx: ScenarioContext):
-    reset_with_pin(bench, ctx, ctx.pin)
+    ctx.screen = bench.user.reset_device(ctx.pin)
 
 
 def _pin_with_power_cut(bench: Bench, ctx: ScenarioContext, pin: str, write: int) -> None:
@@ -64,9 +64,9 @@ def _pin_with_power_cut(bench: Bench, ctx: ScenarioContext, pin: str, write: int
     try:
         ctx.screen = bench.user.unlock(pin)
     except PoweredOff:
-        ctx.power_cut_fired = True
         return
-    raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; screen {ctx.screen}")
+    raise AssertionError(f"the PIN attempt finished without reaching storage write {write}; "
+                         f"the device shows {describe_screen(ctx.screen)}")
 
 
 @when(parsers.parse("a wrong PIN is entered with the power cut at storage write {write:d}"))
@@ -86,14 +86,10 @@ def wrong_pins_until_wiped(bench: Bench, ctx: ScenarioContext):
             return
         ctx.screen = bench.user.unlock(WRONG_PIN)
         ctx.answered_wrong_pins += 1
-    raise AssertionError(f"{MAX_ATTEMPTS + 1} more wrong PINs and the device is still not wiped: {ctx.screen}")
+    raise AssertionError(f"{MAX_ATTEMPTS + 1} more wrong PINs and the device is still not wiped; it shows "
+                         f"{describe_screen(ctx.screen)}")
 
 
 @then(parsers.parse("no more than {limit:d} wrong PINs were answered by the device"))
 def wrong_pins_answered(ctx: ScenarioContext, limit: int):
     assert ctx.answered_wrong_pins <= limit, f"the device answered {ctx.answered_wrong_pins} wrong PINs"
-
-
-@then("the power cut happened")
-def power_cut_happened(ctx: ScenarioContext):
-    assert ctx.power_cut_fired, "the armed power cut never fired"

@@ -7,9 +7,12 @@ from pytest_bdd import parsers, then, when
 
 from protocol.imkey import Aid
 from rigs.bench import Bench
+from rigs.hands import describe_screen
+from steps import flows
 from steps.context import ScenarioContext
 from steps.phrases import PHRASES, app_on
 
+# The keys a restore is checked on: ETH accounts, BTC legacy, nested and native segwit, and testnet.
 KEY_PATHS = [
     (Aid.ETH, "m/44'/60'/0'/0/0"),
     (Aid.ETH, "m/44'/60'/0'/0/7"),
@@ -43,39 +46,45 @@ def right_check_words(bench: Bench, ctx: ScenarioContext):
 
 @when("the user restores the wallet from the written-down words")
 def restore_written_down(bench: Bench, ctx: ScenarioContext):
-    ctx.screen = bench.user.restore_wallet(ctx.words)
+    flows.restore(bench, ctx, ctx.words)
 
 
 @when(parsers.parse('the user restores a wallet from "{mnemonic}"'))
 def restore_from(bench: Bench, ctx: ScenarioContext, mnemonic: str):
-    ctx.words = mnemonic.split()
-    ctx.screen = bench.user.restore_wallet(ctx.words)
+    flows.restore(bench, ctx, mnemonic.split())
 
 
 @when(parsers.parse("the user restores a wallet from the {count:d} words of entropy {entropy}"))
 def restore_from_entropy(bench: Bench, ctx: ScenarioContext, count: int, entropy: str):
     words = Mnemonic("english").to_mnemonic(bytes.fromhex(entropy)).split()
     assert len(words) == count, f"entropy {entropy} gives {len(words)} words, not {count}"
-    restore_from(bench, ctx, " ".join(words))
+    flows.restore(bench, ctx, words)
 
 
 @then("the wallet is restored")
 @then("the wallet is ready")
 def wallet_ready(ctx: ScenarioContext):
-    assert ctx.screen[:2] == ["Home", "Wallet ready"], f"the device shows {ctx.screen}"
+    assert ctx.screen[:2] == ["Home", "Wallet ready"], f"the device shows {describe_screen(ctx.screen)}"
 
 
 @then(parsers.parse('the device refuses the words with "{reason}"'))
 def words_refused(ctx: ScenarioContext, reason: str):
-    assert any(reason in line for line in ctx.screen), f"expected {reason!r}, the device shows {ctx.screen}"
+    assert any(reason in line for line in ctx.screen), \
+        f"expected {reason!r}, the device shows {describe_screen(ctx.screen)}"
 
 
-@then(parsers.parse("{app:App} sees the public keys that bip-utils derives from the words", extra_types=PHRASES))
-def keys_match_words(phones, ctx: ScenarioContext, app: str):
-    root = Bip32Secp256k1.FromSeed(Mnemonic.to_seed(" ".join(ctx.words), ""))
+@when(parsers.parse("{app:App} reads the ETH and BTC public keys", extra_types=PHRASES))
+def read_public_keys(phones, ctx: ScenarioContext, app: str):
     device_app = app_on(phones, app)
     for coin, path in KEY_PATHS:
-        pub, chain = device_app.public_key(coin, path)
-        expected = root.DerivePath(path)
-        assert pub == expected.PublicKey().RawUncompressed().ToBytes(), f"{coin.name} key at {path} differs"
-        assert chain == expected.ChainCode().ToBytes(), f"{coin.name} chain code at {path} differs"
+        ctx.public_keys[f"{coin.name} {path}"] = device_app.public_key(coin, path)
+
+
+@then("the public keys are the ones bip-utils derives from the words")
+def keys_match_words(ctx: ScenarioContext):
+    root = Bip32Secp256k1.FromSeed(Mnemonic.to_seed(" ".join(ctx.words), ""))
+    assert ctx.public_keys, "the app has read no public key in this scenario"
+    for name, (pub, chain) in ctx.public_keys.items():
+        expected = root.DerivePath(name.split(" ", 1)[1])
+        assert pub == expected.PublicKey().RawUncompressed().ToBytes(), f"the {name} public key differs"
+        assert chain == expected.ChainCode().ToBytes(), f"the {name} chain code differs"

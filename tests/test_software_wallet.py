@@ -196,13 +196,33 @@ def test_the_published_pbkdf2_vector_imports_to_its_address(wallets):
         "7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d")
 
 
+def _edited(change):
+    """A keystore edit on its parsed JSON (doc, crypto)."""
+    def apply(text: str) -> str:
+        doc = json.loads(text)
+        change(doc, doc["crypto"])
+        return json.dumps(doc)
+    return apply
+
+
+def _flip_last_hex_digit(value: str) -> str:
+    return value[:-1] + ("0" if value[-1] != "0" else "1")
+
+
 @pytest.mark.parametrize("edit, kind", [
     (lambda text: text[:-2], "invalid_keystore"),
+    (lambda text: text[: len(text) // 2], "invalid_keystore"),
     (lambda text: text.replace('"version": 3', '"version": 1'), "invalid_keystore"),
+    (_edited(lambda doc, c: doc.update(version=4)), "invalid_keystore"),
     (lambda text: text.replace('"dklen": 32', '"dklen": 64'), "kdf_params_invalid"),
+    (_edited(lambda doc, c: c["kdfparams"].update(dklen=16)), "kdf_params_invalid"),
     (lambda text: text.replace('"c": 262144', '"c": 262143'), "password_incorrect"),
+    (_edited(lambda doc, c: c.update(mac=_flip_last_hex_digit(c["mac"]))), "password_incorrect"),
+    (_edited(lambda doc, c: c.update(ciphertext=_flip_last_hex_digit(c["ciphertext"]))), "password_incorrect"),
     (lambda text: text.replace('"mac": ', '"nac": '), "invalid_keystore"),
-], ids=["cut short", "version 1", "dklen 64", "c changed", "mac renamed"])
+    (_edited(lambda doc, c: c.pop("mac")), "invalid_keystore"),
+], ids=["cut short", "cut in half", "version 1", "version 4", "dklen 64", "dklen 16", "c changed", "mac altered",
+        "ciphertext altered", "mac renamed", "mac removed"])
 def test_a_tampered_keystore_leaves_the_app_as_it_was(imported, edit, kind):
     exported = imported.export_keystore(PASSWORD)
     other_storage = {"keyfile/x": b"kept"}

@@ -28,16 +28,18 @@ Feature: First pairing
     When the app asks the device to show its binding code
     Then the device screen shows "Binding code"
     When the user types the binding code from the device screen into the app
-    Then the app is bound to the device
+    And the app connects to the device
+    Then the app reports the device as "bound to this app"
     When the app reads the ETH address at "m/44'/60'/0'/0/0"
-    Then the app gets an address
+    Then the ETH address at "m/44'/60'/0'/0/0" is the one bip-utils derives from the words
 
   Scenario: A mistyped binding code is refused by the device
     Given a device with a PIN and a wallet
     When the app connects to the device
     And the user types "ABCD2345" into the app as the binding code
     Then the app shows the error "authcode_error"
-    And the app reports the device as "unbound"
+    When the app connects to the device
+    Then the app reports the device as "unbound"
 
   Scenario Outline: A malformed binding code is refused by the app before it reaches the device
     Given a device with a PIN and a wallet
@@ -83,5 +85,6 @@ Feature: First pairing
     Then the device answers "PIN not verified"
     When the user enters the right PIN on the device
     And the app reads the ETH address at "m/44'/60'/0'/0/0"
-    Then the app gets an address
-    And the app is bound to the device
+    Then the ETH address at "m/44'/60'/0'/0/0" is the one bip-utils derives from the words
+    When the app connects to the device
+    Then the app reports the device as "bound to this app"

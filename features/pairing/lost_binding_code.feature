@@ -12,6 +12,7 @@ Feature: A lost binding code
   @wipes_device
   Scenario: A reinstalled app without the code regenerates it by reset and restore
     When the app is reinstalled
+    And the app connects to the device
     Then the app reports the device as "bound to another app"
     When the user resets the device from the settings menu
     Then the device has been wiped
@@ -22,16 +23,20 @@ Feature: A lost binding code
     Then the app reports the device as "unbound"
     When the app asks the device to show its binding code
     And the user types the binding code from the device screen into the app
-    Then the app is bound to the device
+    And the app connects to the device
+    Then the app reports the device as "bound to this app"
     And the new binding code differs from the lost one
-    And the app reads the same ETH address at "m/44'/60'/0'/0/0" as before
+    When the app reads the ETH address at "m/44'/60'/0'/0/0"
+    Then the ETH address at "m/44'/60'/0'/0/0" is the same as before
 
   Scenario: A new phone with the code takes over the binding
     When the new phone's app connects to the device
     Then the new phone's app reports the device as "bound to another app"
     When the app asks the device to show its binding code
     And the user types the binding code from the device screen into the new phone's app
-    Then the new phone's app is bound to the device
+    And the new phone's app connects to the device
+    And the app connects to the device
+    Then the new phone's app reports the device as "bound to this app"
     And the app reports the device as "bound to another app"
 
   Scenario: A reinstalled app cannot bind with a made-up code
@@ -39,4 +44,5 @@ Feature: A lost binding code
     And the app connects to the device
     And the user types "ZZZZ2222" into the app as the binding code
     Then the app shows the error "authcode_error"
-    And the app reports the device as "bound to another app"
+    When the app connects to the device
+    Then the app reports the device as "bound to another app"

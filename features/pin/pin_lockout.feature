@@ -1,7 +1,8 @@
 @pin
 Feature: PIN lockout and reset
   The PIN is entered only on the device. Five wrong PINs in a row wipe it: seed, PIN, binding code and
-  bound apps. The count of wrong PINs is written before a PIN is compared and survives power cycles.
+  bound apps. The count of wrong PINs is written before a PIN is compared and survives power cycles; so a
+  power cut during a PIN entry counts it as wrong, even when the PIN was right.
 
   Background:
     Given a device with the PIN "123456" and a 12-word wallet
@@ -64,8 +65,7 @@ Feature: PIN lockout and reset
     When the device is power cycled
     And the user enters a wrong PIN 4 times
     And a wrong PIN is entered with the power cut at storage write <write>
-    Then the power cut happened
-    When the device is powered on again
+    And the device is powered on again
     Then the device screen shows "<after power on>"
     When wrong PINs are entered until the device is wiped
     Then no more than 5 wrong PINs were answered by the device
@@ -77,6 +77,17 @@ Feature: PIN lockout and reset
       | 2     | Set PIN        |
       | 3     | Set PIN        |
       | 4     | Set PIN        |
+
+  @needs_power_cut @wipes_device
+  Scenario: A power cut during the fifth PIN entry counts it as wrong even when the PIN was right
+    When the device is power cycled
+    And the user enters a wrong PIN 4 times
+    And a right PIN is entered with the power cut at storage write 2
+    And the device is powered on again
+    Then the device has been wiped
+    When the user sets the PIN "123456" on the device
+    And the app reads the ETH address at "m/44'/60'/0'/0/0"
+    Then the device answers "wallet not created"
 
   @needs_power_cut
   Scenario Outline: A power cut during the right PIN keeps the count safe and the PIN still unlocks
