@@ -38,5 +38,6 @@ kb_firmware_tools() {
   command -v qemu-system-arm >/dev/null 2>&1 || missing+=(qemu-system-arm)
   command -v make >/dev/null 2>&1 || missing+=(make)
   command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+  command -v clang >/dev/null 2>&1 || missing+=(clang)  # libFuzzer, ASan, UBSan: firmware/fuzz (docs/fuzzing.md)
   if [ ${#missing[@]} -gt 0 ]; then kb_apt_install "${missing[@]}"; fi
 }
