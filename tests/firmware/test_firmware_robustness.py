@@ -8,7 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
-from fwdevices import BACKENDS, open_device  # noqa: E402
+from fwdevices import BACKENDS, QemuFw, missing_tools, open_device  # noqa: E402
 from protocol import imkey  # noqa: E402
 from protocol.debuglink import Op  # noqa: E402
 from protocol.framing import Channel, ErrorCode, Frame  # noqa: E402
@@ -52,11 +52,13 @@ def test_200_requests_in_one_write_are_all_answered(dev):
 # --- defect 3: a truncated frame does not swallow the good frame behind it ------------------------------------
 
 def test_a_truncated_frame_does_not_swallow_the_next_one(dev):
+    dev.link.debug_ok(Op.FACTORY_ERASE)  # the state simulator_says starts from
     raw = Raw(dev)
     stub = bytes.fromhex("4B42013D03E8") + b"\x01\x02\x03\x04"  # announces 1000 bytes, sends 4
     good = Frame(Channel.HOST, 0x3E, imkey.LIFECYCLE.encode()).encode()
     raw.send(stub + good)
     got = raw.frames(3.0, count=2)
+    assert got == simulator_says(stub + good, then_silence=True)
     assert [error_of(got[0])] == [(ErrorCode.TRUNCATED, 0x3D)]
     assert got[1].channel == Channel.HOST and got[1].seq == 0x3E and got[1].payload[-2:] == b"\x90\x00"
 
@@ -111,6 +113,7 @@ def test_a_sync_that_is_not_8_bytes_gets_bad_sync(dev, nonce):
     raw.send(sync_frame(0x78, nonce))
     got = raw.frames(2.0, count=1)
     assert [error_of(f) for f in got] == [(BAD_SYNC, 0x78)]
+    assert got == simulator_says(sync_frame(0x78, nonce))  # the message too, byte for byte
     assert_still_serving(dev)
 
 
@@ -144,6 +147,29 @@ def test_sync_after_a_previous_clients_half_sent_frame(dev):
     assert got[1] == Frame(SYNC, 0x61, b"newhost!")
 
 
+def test_a_new_host_on_the_qemu_line_gets_no_stale_answers():
+    """QEMU's chardev passes the line from one client to the next untouched: the first leaves with answers unread
+    and half a frame sent; the second's session sync (rigs/link.py) drops all of it."""
+    from rigs.link import Link
+    from rigs.serial_transport import SerialTransport
+    if (why := missing_tools("qemu")) is not None:
+        pytest.skip(f"firmware qemu backend unavailable: {why}")
+    dev = QemuFw()
+    try:
+        url = f"socket://127.0.0.1:{dev.target.serial_port}"
+        unread = b"".join(Frame(Channel.HOST, seq, imkey.LIFECYCLE.encode()).encode() for seq in range(1, 40))
+        half = Frame(Channel.HOST, 0x41, bytes(300)).encode()[:50]
+        dev.link.transport.write(unread + half)
+        dev.link.transport.close()  # leaves without reading
+        second = Link(SerialTransport(url))
+        dev.link = second
+        second.open_session()
+        assert len(second.apdu_ok(imkey.SE_ID)) == 16  # a stale lifecycle answer with this seq would be 1 byte
+        assert second.debug_ok(Op.SCREEN).startswith(b"Set PIN")
+    finally:
+        dev.close()
+
+
 # --- defect 6: a PIN entry that is not 6-8 digits costs no attempt ---------------------------------------------
 
 @pytest.mark.parametrize("entry", [b"", b"abc", b"12", b"123456789", b"12345a"])
@@ -173,7 +199,6 @@ def test_a_malformed_pin_costs_no_attempt(dev, entry):
 # --- defect 5: one client at a time, a busy answer, an idle timeout (host build's TCP UART) ---------------------
 
 def host_device(**kw):
-    from fwdevices import missing_tools
     from hostdev import HostDevice
     why = missing_tools("host")
     if why:
