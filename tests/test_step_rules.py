@@ -3,7 +3,9 @@
 - no step calls another step: shared behaviour lives in rigs/ or in a helper (steps/flows.py);
 - Then steps observe and never act: they read what When steps recorded (the ScenarioContext), the device screen
   and its lifecycle byte; they never reach the app, the link or the device user's actions;
-- steps never branch on the backend and never sleep.
+- steps never branch on the backend and never sleep;
+- a message that shows the device screen shows all of it through rigs.hands.describe_screen (which hides only a
+  secret screen's words), never a slice or the raw list.
 
 Each checker is also run on small bad examples, so a rule that stopped finding anything would fail here.
 """
@@ -206,15 +208,37 @@ def then_steps_acting(modules: dict[str, Module]) -> list[str]:
 
 def backend_branches(modules: dict[str, Module]) -> list[str]:
     """Step modules and their steps/ helpers never look at the rig, its target or capabilities, and never sleep."""
-    step_modules = [m for m in modules.values() if m.name.endswith("_steps")]
-    helpers = {source for m in step_modules for source, _ in imported_names(m).values() if source in modules}
     found = []
-    for module in [*step_modules, *(modules[name] for name in sorted(helpers))]:
+    for module in _checked(modules):
         for node in ast.walk(module.tree):
             name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
             if name in BACKEND_NAMES:
                 found.append(f"{module.name} line {node.lineno} uses {name!r}")
     return found
+
+
+def screens_shown_raw(modules: dict[str, Module]) -> list[str]:
+    """f-string parts that format a screen (an expression naming `screen` or `lines`) other than describe_screen."""
+    found = []
+    for module in _checked(modules):
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.FormattedValue):
+                continue
+            value = node.value
+            if isinstance(value, ast.Call) and getattr(value.func, "id", None) == "describe_screen":
+                continue
+            names = {n.attr if isinstance(n, ast.Attribute) else n.id
+                     for n in ast.walk(value) if isinstance(n, (ast.Attribute, ast.Name))}
+            if names & {"screen", "lines"}:
+                found.append(f"{module.name} line {node.lineno} shows a screen without describe_screen")
+    return sorted(set(found))
+
+
+def _checked(modules: dict[str, Module]) -> list[Module]:
+    """The step modules and the steps/ helpers they import."""
+    step_modules = [m for m in modules.values() if m.name.endswith("_steps")]
+    helpers = {source for m in step_modules for source, _ in imported_names(m).values() if source in modules}
+    return [*step_modules, *(modules[name] for name in sorted(helpers))]
 
 
 # The step library as it is
@@ -233,6 +257,10 @@ def test_then_steps_only_observe():
 
 def test_steps_never_branch_on_the_backend_or_sleep():
     assert backend_branches(step_library()) == []
+
+
+def test_a_failing_step_shows_the_whole_screen():
+    assert screens_shown_raw(step_library()) == []
 
 
 # The checkers find what they are for
@@ -268,6 +296,11 @@ def lifecycle(bench):
 def exported(wallet_notes, traffic):
     wallet_notes.wallet.export_private_key("pw")
     traffic.start(None)
+
+@then("the device shows Home")
+def shows_home(ctx):
+    assert ctx.screen[0] == "Home", f"it shows {ctx.screen[:1]}"
+    assert ctx.screen[0] == "Home", f"it shows {describe_screen(ctx.screen)}"
 
 @when("the device sleeps")
 @then("the device slept")
@@ -318,3 +351,7 @@ def test_the_then_check_finds_acting_then_steps():
 def test_the_backend_check_finds_rig_branches_and_sleeps():
     found = backend_branches(load(BAD))
     assert any("'rig'" in line for line in found) and any("'sleep'" in line for line in found), found
+
+
+def test_the_screen_check_finds_a_screen_shown_in_part():
+    assert screens_shown_raw(load(BAD)) == ["steps.a_steps line 35 shows a screen without describe_screen"]
