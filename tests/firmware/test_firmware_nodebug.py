@@ -88,3 +88,19 @@ def test_a_rig_file_that_claims_a_debug_link_is_a_broken_bench(nodebug_elf, tmp_
     assert "BENCH BROKEN" in said
     assert "claims capability 'debug_link', but the device has none" in said
     assert "DEBUGLINK=0" in said
+
+
+def test_every_target_builds_a_nodebug_image_with_debuglink_0():
+    from rigs.firmware_image import make_command
+    assert make_command(REPO / "firmware/build/stm32f4-nodebug/keybench.elf", "stm32f4")[3:] == [
+        "stm32f4", "DEBUGLINK=0"]
+    assert make_command(REPO / "firmware/build/stm32f4/keybench.elf", "stm32f4")[3:] == ["stm32f4"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["DEBUGLINK=2"], "DEBUGLINK must be 1 (bench build, the default) or 0 (no debug link), not '2'"),
+    (["BOARD=stm32f7"], "BOARD must be qemu, stm32f4 or host, not 'stm32f7'"),
+])
+def test_the_makefile_names_a_bad_setting(args, message):
+    r = subprocess.run(["make", "-n", "-C", str(REPO / "firmware"), *args], capture_output=True, text=True)
+    assert r.returncode != 0 and message in r.stderr
