@@ -17,7 +17,7 @@ _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_t
 
 settings.register_profile("ci", max_examples=100, stateful_step_count=40, deadline=None,
                           suppress_health_check=_QUIET, print_blob=True)
-settings.register_profile("long", max_examples=20_000, stateful_step_count=80, deadline=None,
+settings.register_profile("long", max_examples=5_000, stateful_step_count=80, deadline=None,
                           suppress_health_check=_QUIET, print_blob=True)
 
 

@@ -7,6 +7,7 @@ import functools
 from collections import Counter
 
 from hypothesis import settings
+from hypothesis import strategies as st
 
 from protocol.debuglink import Op
 from protocol.framing import Channel, Frame
@@ -48,3 +49,23 @@ def device(state: str, unlock: bool = False, applet: bytes | None = None) -> Dev
     if applet is not None:
         dev.selected = applet
     return dev
+
+
+def _flip_one_byte(raw: bytes, at: int, mask: int) -> bytes:
+    at %= len(raw)
+    return raw[:at] + bytes([raw[at] ^ mask]) + raw[at + 1:]
+
+
+# Byte streams that look like the protocol: whole frames on every channel, frames cut short or with one byte
+# damaged, and noise rich in magic bytes.
+any_frames = st.builds(Frame, channel=st.sampled_from([0x01, 0x02, 0x03, 0x0F, 0x00, 0x07, 0xFF]),
+                       seq=st.integers(0, 255), payload=st.binary(max_size=300))
+frame_pieces = st.one_of(
+    any_frames.map(Frame.encode),
+    st.builds(lambda f, cut: f.encode()[:-cut], any_frames, st.integers(1, 40)),
+    st.builds(lambda f, at, mask: _flip_one_byte(f.encode(), at, mask), any_frames, st.integers(0, 400),
+              st.integers(1, 255)),
+    st.binary(max_size=40),
+    st.lists(st.sampled_from([b"K", b"B", b"KB", b"\x00", b"\x04", b"\x01"]), max_size=20).map(b"".join),
+)
+frame_streams = st.lists(frame_pieces, max_size=12).map(b"".join)

@@ -11,19 +11,7 @@ from protocol.framing import MAX_PAYLOAD, ErrorCode, Frame, FrameDecoder, FrameE
 
 DECODER_ERRORS = {ErrorCode.BAD_CRC, ErrorCode.TOO_LONG, ErrorCode.TRUNCATED, ErrorCode.UNKNOWN_CHANNEL}
 
-frames = st.builds(Frame, channel=st.sampled_from([0x01, 0x02, 0x03, 0x0F, 0x00, 0x07, 0xFF]),
-                   seq=st.integers(0, 255), payload=st.binary(max_size=300))
-# Streams that look like the protocol: whole frames, cut or corrupted frames, and noise rich in magic bytes.
-pieces = st.one_of(
-    frames.map(Frame.encode),
-    st.tuples(frames, st.integers(1, 40)).map(lambda fc: fc[0].encode()[: -fc[1]]),
-    st.tuples(frames, st.integers(0, 300), st.integers(1, 255)).map(
-        lambda f: (lambda raw: raw[: f[1] % len(raw)] + bytes([raw[f[1] % len(raw)] ^ f[2]])
-                   + raw[f[1] % len(raw) + 1:])(f[0].encode())),
-    st.binary(max_size=40),
-    st.lists(st.sampled_from([b"K", b"B", b"KB", b"\x00", b"\x04", b"\x01"]), max_size=20).map(b"".join),
-)
-streams = st.lists(pieces, max_size=12).map(b"".join)
+streams = fuzzkit.frame_streams
 
 
 def quiet(decoder: FrameDecoder) -> list:
