@@ -5,7 +5,7 @@ import pytest
 
 from ble_kit import ROOT
 from rigs.ble.roundtrip import measure, percentile
-from rigs.config import RIGS_DIR, RigConfig, RigError, load_rig, settings_from
+from rigs.config import RIGS_DIR, BadRigFile, RigConfig, RigError, load_rig, settings_from
 from rigs.registry import target_class
 from rigs.targets.ble import BleSettings, BleTarget
 from simulator.ble_peripheral import SERVICE_CANDIDATES
@@ -58,7 +58,7 @@ def test_settings_checks(settings, capabilities, error):
 
 
 def test_unknown_setting_is_named():
-    with pytest.raises(RigError, match="unknown settings \\['mtu'\\]"):
+    with pytest.raises(BadRigFile, match=r"settings\.mtu: unknown key; known: .*\bsim_mtu\b"):
         BleTarget(rig({"mtu": 185}))
 
 
