@@ -5,13 +5,14 @@ Every mistake in a rig file is a BadRigFile naming the file, the key, what was e
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 RIGS_DIR = Path(__file__).resolve().parent
 
@@ -44,8 +45,20 @@ class RigUnavailable(RigError):
 # The firmware version every rig's device reports unless its rig file says otherwise (docs/protocol.md).
 DEFAULT_FIRMWARE_VERSION = "1.5.08"
 
+def _checked(pattern: str, what: str):
+    """A string validator whose error says what the value should look like, in the reader's words."""
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"should be {what}")
+        return value
+    return AfterValidator(check)
+
+
 # A device serial number as APDU 80CA004400 answers it: 1-16 printable ASCII characters.
-Serial = Annotated[str, StringConstraints(pattern=r"^[!-~]([ -~]{0,14}[!-~])?$")]
+Serial = Annotated[str, _checked(r"[!-~]([ -~]{0,14}[!-~])?",
+                                 "a device serial number (1-16 printable ASCII characters, as APDU 80CA004400 "
+                                 "answers)")]
+FirmwareVersion = Annotated[str, _checked(r"\d+\.\d+\.\d\d", 'a version like "1.5.08"')]
 
 
 class RigFile(BaseModel):
@@ -61,7 +74,7 @@ class RigFile(BaseModel):
     # A physical device (a board on a bench): wiping it needs its serial number in allowed_serials.
     physical: bool = False
     allowed_serials: tuple[Serial, ...] = ()
-    firmware_version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d\d$")] = DEFAULT_FIRMWARE_VERSION
+    firmware_version: FirmwareVersion = DEFAULT_FIRMWARE_VERSION
 
     @pydantic.model_validator(mode="after")
     def _serials_need_a_physical_rig(self) -> "RigFile":
@@ -114,7 +127,7 @@ def describe_errors(where: str, exc: ValidationError, allowed: list[str], sectio
         elif err["type"] in ("missing", "missing_argument"):
             problem = "required, but missing"
         else:
-            expected = err["msg"].removeprefix("Value error, ").replace("a valid tuple", "a list")  # TOML says list
+            expected = err["msg"].removeprefix("Value error, ").replace("a valid tuple", "a list")  # TOML: list
             problem = f"{expected}, got {err['input']!r}"
         lines.append(f"{where}: {key}: {problem}")
     return "\n".join(lines)

@@ -30,11 +30,13 @@ def lifecycle(url: str) -> int:
 
 
 @pytest.mark.parametrize("text, message", [
-    ("physical = 'yes'", "'physical' must be true or false"),
-    ("physical = true\nallowed_serials = 'imKey01191200001'", "'allowed_serials' must be a list"),
-    ("physical = true\nallowed_serials = ['']", "'allowed_serials' must be a list"),
+    ("physical = 'yes'", "physical: Input should be a valid boolean, got 'yes'"),
+    ("physical = true\nallowed_serials = 'imKey01191200001'",
+     "allowed_serials: Input should be a list, got 'imKey01191200001'"),
+    ("physical = true\nallowed_serials = ['']", "allowed_serials.0: should be a device serial number (1-16"),
+    ("physical = true\nallowed_serials = [' imKey']", "allowed_serials.0: should be a device serial number"),
     ("allowed_serials = ['imKey01191200001']", "only means something on a rig with physical = true"),
-    ("firmware_version = '1.5'", "'firmware_version' must look like"),
+    ("firmware_version = '1.5'", "firmware_version: should be a version like \"1.5.08\", got '1.5'"),
 ])
 def test_device_keys_are_validated(tmp_path, text, message):
     path = tmp_path / "r.toml"
@@ -52,7 +54,8 @@ def test_a_physical_device_not_on_the_allow_list_is_never_wiped(tmp_path, host_d
 
     rig = board_rig(tmp_path, {"port": host_device.url}, physical=True, allowed=("imKey00000000000",))
     result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 5, result.stdout[-3000:] + result.stderr[-2000:]  # nothing ran, and it says why
+    assert re.search(r"keybench: 0 of \d+ scenarios ran on rig '.*': \d+ skipped: device serial", result.stdout)
     assert re.search(r"^\d+ skipped in", result.stdout.splitlines()[-1]), result.stdout[-500:]
     (reason,) = skip_reasons(result.stdout)  # wiping scenarios, and the factory erase of every other one
     assert f"device serial '{SERIAL}' is not in allowed_serials of rig file {rig}" in reason
@@ -63,7 +66,7 @@ def test_only_the_wiping_scenarios_are_skipped_on_a_rig_without_factory_erase(tm
     rig = board_rig(tmp_path, {"port": host_device.url}, physical=True, allowed=("imKey00000000000",),
                     caps=["debug_link", "power_cycle", "power_cut", "destructive"])
     result = run_pytest("features/pin", "--rig", str(rig), "-q", "-rs", "-m", "wipes_device")
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 5, result.stdout[-3000:]  # every selected scenario wipes: none ran
     reasons = skip_reasons(result.stdout)
     assert reasons and all(r.startswith(f"device serial '{SERIAL}' is not in allowed_serials of rig file {rig}")
                            for r in reasons)

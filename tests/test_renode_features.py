@@ -28,11 +28,23 @@ def collected_count() -> int:
     return int(re.search(r"(\d+) tests? collected", out).group(1))
 
 
-def test_without_renode_every_scenario_is_skipped_with_the_install_hint(tmp_path):
+def without_renode() -> dict:
     env = {k: v for k, v in os.environ.items() if k != "RENODE"}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
                                   if not (Path(p) / "renode").exists())
-    result = pytest_run("features", "--rig", "renode-stm32f4", "-q", "-rs", env=env)
+    return env
+
+
+def test_without_renode_the_run_ends_with_exit_4_and_the_install_hint():
+    result = pytest_run("features", "--rig", "renode-stm32f4", "-q", env=without_renode())
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "keybench: rig 'renode-stm32f4' cannot run here: Renode not found" in result.stdout
+    assert HINT in result.stdout and len(result.stdout.strip().splitlines()) <= 3
+
+
+def test_with_allow_missing_rig_every_scenario_is_skipped_with_the_install_hint(tmp_path):
+    result = pytest_run("features", "--rig", "renode-stm32f4", "-q", "-rs", "--allow-missing-rig",
+                        env=without_renode())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(rf"\b{collected_count()} skipped\b", result.stdout.splitlines()[-1]), result.stdout[-500:]
     reasons = set(re.findall(r"SKIPPED \[\d+\] .*?: (.*)", result.stdout))
