@@ -1,4 +1,4 @@
-"""BIP39 against the official English vectors (tests/vectors/bip39-vectors.json; its source: tests/vectors/README.md)."""
+"""BIP39 against the official English vectors (tests/vectors/bip39-vectors.json; source: tests/vectors/README.md)."""
 import json
 import os
 import random

@@ -56,7 +56,7 @@ def test_streaming_matches_one_shot(kb):
     for _ in range(200):
         d = rnd.randbytes(rnd.randrange(0, 700))
         cuts = sorted(rnd.randrange(0, len(d) + 1) for _ in range(rnd.randrange(0, 6)))
-        chunks = [d[a:b] for a, b in zip([0] + cuts, cuts + [len(d)])]
+        chunks = [d[a:b] for a, b in zip([0] + cuts, cuts + [len(d)], strict=True)]
         assert kb.stream("sha256", chunks) == hashlib.sha256(d).digest()
         assert kb.stream("sha512", chunks) == hashlib.sha512(d).digest()
 
@@ -183,7 +183,7 @@ def test_pkcs7(kb):
 
 
 def xor(a, b):
-    return bytes(x ^ y for x, y in zip(a, b))
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
 
 
 def test_imkey_binding_vectors(kb):
