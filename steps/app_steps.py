@@ -9,13 +9,12 @@ from bip_utils import Bip32Secp256k1
 from mnemonic import Mnemonic
 from pytest_bdd import given, parsers, then, when
 
-from protocol.imkey import Aid
 from protocol.status import StatusError
 from rigs.app.companion import AppError, address_of
 from rigs.bench import Bench
 from steps import flows
 from steps.context import ScenarioContext
-from steps.phrases import BIND_STATUS, PHRASES, app_on, status_named
+from steps.phrases import PHRASES, app_on, bind_status_named, coin_named, status_named
 
 
 @when(parsers.parse("{app:App} connects to the device", extra_types=PHRASES))
@@ -25,9 +24,10 @@ def app_connects(phones, ctx: ScenarioContext, app: str):
 
 @then(parsers.parse('{app:App} reports the device as "{status}"', extra_types=PHRASES))
 def reports_status(ctx: ScenarioContext, app: str, status: str):
+    expected = bind_status_named(status)
     assert app in ctx.bind_status, f"{app} has not connected to the device since it last bound or was installed"
     reported = ctx.bind_status[app]
-    assert reported == BIND_STATUS[status], f"{app}'s bind check says {reported.name}, expected {status!r}"
+    assert reported == expected, f"{app}'s bind check says {reported.name}, expected {status!r}"
 
 
 @when(parsers.parse("{app:App} asks the device to show its binding code", extra_types=PHRASES))
@@ -74,6 +74,7 @@ def app_reads_address(phones, ctx: ScenarioContext, app: str, coin: str, path: s
 
 @then(parsers.parse('the {coin} address at "{path}" is the same as before'))
 def same_address(ctx: ScenarioContext, coin: str, path: str):
+    coin_named(coin)
     assert ctx.error is None, f"the last request was refused: {ctx.error}"
     reads = ctx.addresses.get(f"{coin} {path}", [])
     assert len(reads) >= 2, f"the app read the {coin} address at {path} {len(reads)} time(s); it needs 2 to compare"
@@ -83,17 +84,28 @@ def same_address(ctx: ScenarioContext, coin: str, path: str):
 @then(parsers.parse('the {coin} address at "{path}" is the one bip-utils derives from the words'))
 def address_from_words(ctx: ScenarioContext, coin: str, path: str):
     assert ctx.error is None, f"the last request was refused: {ctx.error}"
+    aid = coin_named(coin)
     assert ctx.words, "the scenario has no written-down words"
     node = Bip32Secp256k1.FromSeed(Mnemonic.to_seed(" ".join(ctx.words), "")).DerivePath(path)
-    expected = address_of(Aid[coin], path, node.PublicKey().RawUncompressed().ToBytes())
+    expected = address_of(aid, path, node.PublicKey().RawUncompressed().ToBytes())
     got = ctx.last_address(coin, path)
     assert got == expected, f"the app read {got} as the {coin} address at {path}; the words give {expected}"
 
 
-@then(parsers.parse('the device answers "{status}"'))
-def device_answers(ctx: ScenarioContext, status: str):
-    assert isinstance(ctx.error, StatusError), f"expected status {status!r}, got {ctx.error!r}"
-    assert ctx.error.sw == status_named(status), f"expected {status!r}, got {ctx.error}"
+@then(parsers.parse('the {coin} address at "{path}" is "{address}"'))
+def exact_address(ctx: ScenarioContext, coin: str, path: str, address: str):
+    """The address the app read is this one, written out in the feature (ETH 0x..., BTC 1..., 3... or bc1...)."""
+    coin_named(coin)
+    assert ctx.error is None, f"the last request was refused: {ctx.error}"
+    got = ctx.last_address(coin, path)
+    assert got == address, f"the app read {got} as the {coin} address at {path}, expected {address}"
+
+
+@then(parsers.parse('the device answers "{answer}"'))
+def device_answers(ctx: ScenarioContext, answer: str):
+    expected = status_named(answer)
+    assert isinstance(ctx.error, StatusError), f"expected status {answer!r}, got {ctx.error!r}"
+    assert ctx.error.sw == expected, f"expected {answer!r}, got {ctx.error}"
 
 
 @then("the new binding code differs from the lost one")

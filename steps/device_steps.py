@@ -9,6 +9,8 @@ from steps import flows
 from steps.context import ScenarioContext
 
 DEFAULT_PIN = "123456"
+SCREEN_LINES = " / "  # how a step writes a whole screen on one line
+LONGEST_WAIT_S = 600.0
 
 
 @given("a new device")
@@ -32,6 +34,30 @@ def device_with_default_wallet(bench: Bench, ctx: ScenarioContext):
 @then(parsers.parse('the device screen shows "{text}"'))
 def screen_shows(bench: Bench, ctx: ScenarioContext, text: str):
     flows.expect_screen(bench, ctx, text)
+
+
+@then(parsers.parse('the device screen is exactly "{screen}"'))
+def screen_is_exactly(bench: Bench, ctx: ScenarioContext, screen: str):
+    """Every line of the screen, in order, written on one line with " / " between them."""
+    expected = screen.split(SCREEN_LINES)
+    ctx.screen = bench.hands.screen()
+    assert ctx.screen == expected, f"the device shows {describe_screen(ctx.screen)}, " \
+                                   f"expected {describe_screen(expected)}"
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    assert 0 < value <= LONGEST_WAIT_S, f"a wait is a number of seconds above 0 and at most {LONGEST_WAIT_S:g}, " \
+                                        f"got {text!r}"
+    return value
+
+
+@then(parsers.parse('the device screen shows "{text}" within {timeout} seconds'))
+def screen_shows_within(bench: Bench, ctx: ScenarioContext, text: str, timeout: str):
+    ctx.screen = bench.hands.wait_for_screen(text, timeout=seconds(timeout))
 
 
 @then(parsers.parse('the device lifecycle is "{state}"'))

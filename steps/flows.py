@@ -6,20 +6,20 @@ lifecycle byte) and are what Then steps share. A failure shows the whole screen,
 from __future__ import annotations
 
 from protocol import imkey
-from protocol.imkey import Aid
 from protocol.status import StatusError
 from rigs.app.companion import AppError
 from rigs.bench import Bench
 from rigs.hands import describe_screen
 from steps.context import ScenarioContext
-from steps.phrases import LIFECYCLE, app_on
+from steps.phrases import app_on, check_pin_format, coin_named, lifecycle_named
 
 SCREEN_TIMEOUT_S = 10.0
 
 
 # Acting
 def set_pin(bench: Bench, ctx: ScenarioContext, pin: str) -> None:
-    """Set the PIN on a new device and require the device to accept it."""
+    """Set the PIN on a new device and require the device to accept it (a malformed PIN is the step's mistake)."""
+    check_pin_format(pin)
     ctx.screen = bench.user.set_pin(pin)
     assert ctx.screen[0] == "Home", f"setting a {len(pin)}-digit PIN failed: the device shows " \
                                     f"{describe_screen(ctx.screen)}"
@@ -53,8 +53,9 @@ def pair(bench: Bench, phones, ctx: ScenarioContext, app: str) -> None:
 
 def read_address(phones, ctx: ScenarioContext, app: str, coin: str, path: str) -> None:
     """Read an address; every read is kept in order, and a refusal in ctx.error."""
+    aid = coin_named(coin)
     try:
-        address = app_on(phones, app).address(Aid[coin], path)
+        address = app_on(phones, app).address(aid, path)
     except StatusError as exc:
         ctx.error = exc
         return
@@ -76,5 +77,6 @@ def expect_screen(bench: Bench, ctx: ScenarioContext, text: str) -> None:
 
 def expect_lifecycle(bench: Bench, state: str) -> None:
     """The device's lifecycle byte (a read-only APDU, the one host query a Then step may send)."""
+    expected = lifecycle_named(state)
     raw = bench.link.apdu_ok(imkey.LIFECYCLE, "read lifecycle")
-    assert raw[0] == LIFECYCLE[state], f"lifecycle is 0x{raw[0]:02X}, expected {state!r} (0x{LIFECYCLE[state]:02X})"
+    assert raw[0] == expected, f"lifecycle is 0x{raw[0]:02X}, expected {state!r} (0x{expected:02X})"

@@ -1,7 +1,7 @@
 """Shared vocabulary of the steps: how QA name phones, statuses and lifecycle states."""
 from __future__ import annotations
 
-from protocol.imkey import BindStatus, Lifecycle
+from protocol.imkey import Aid, BindStatus, Lifecycle
 from protocol.status import SW
 
 
@@ -33,6 +33,46 @@ LIFECYCLE = {
     "recovering": Lifecycle.RECOVERING,
     "ready": Lifecycle.READY,
 }
+
+
+# The coins the app reads addresses of (the device's other applets hold no keys).
+COINS = {"ETH": Aid.ETH, "BTC": Aid.BTC}
+MAX_PIN_ATTEMPTS = 5  # docs/device.md: the fifth wrong PIN in a row wipes the device
+PIN_RULE = "6 to 8 digits (0-9)"
+
+
+def one_of(kind: str, name: str, allowed) -> None:
+    """A value a step names must be one it knows: the failure names the value and every allowed one."""
+    if name not in allowed:
+        raise AssertionError(f"unknown {kind} {name!r}; allowed: {', '.join(repr(a) for a in allowed)}")
+
+
+def coin_named(name: str) -> Aid:
+    one_of("coin", name, COINS)
+    return COINS[name]
+
+
+def lifecycle_named(name: str) -> Lifecycle:
+    one_of("lifecycle state", name, LIFECYCLE)
+    return LIFECYCLE[name]
+
+
+def bind_status_named(name: str) -> BindStatus:
+    one_of("bind status", name, BIND_STATUS)
+    return BIND_STATUS[name]
+
+
+def check_pin_format(pin: str) -> None:
+    """A step that expects the device to take a PIN needs one it can take; the PIN itself is never printed."""
+    if not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 8):
+        kinds = "letters or other characters" if not (pin.isascii() and pin.isdigit()) else "only digits"
+        raise AssertionError(f"the PIN in this step has {len(pin)} characters with {kinds}; a PIN is {PIN_RULE} "
+                             f"(a step that tries a malformed PIN on purpose: 'the user tries to set the PIN ...')")
+
+
+def attempts_left_line(left: int) -> str:
+    """The device's line for the attempts left (docs/device.md: '1 attempt left', '<n> attempts left')."""
+    return f"{left} attempt left" if left == 1 else f"{left} attempts left"
 
 
 def status_named(name: str) -> int:

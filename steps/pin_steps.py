@@ -8,9 +8,10 @@ from rigs.hands import describe_screen
 from rigs.link import PoweredOff
 from steps import flows
 from steps.context import ScenarioContext
+from steps.phrases import MAX_PIN_ATTEMPTS, attempts_left_line
 
 WRONG_PIN = "000000"
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = MAX_PIN_ATTEMPTS
 
 
 @given(parsers.parse('a device with the PIN "{pin}"'))
@@ -93,3 +94,16 @@ def wrong_pins_until_wiped(bench: Bench, ctx: ScenarioContext):
 @then(parsers.parse("no more than {limit:d} wrong PINs were answered by the device"))
 def wrong_pins_answered(ctx: ScenarioContext, limit: int):
     assert ctx.answered_wrong_pins <= limit, f"the device answered {ctx.answered_wrong_pins} wrong PINs"
+
+
+@then(parsers.parse("the wrong-PIN counter is {wrong:d}"))
+def wrong_pin_counter(bench: Bench, ctx: ScenarioContext, wrong: int):
+    """The count of wrong PINs in a row, as the device's PIN screen shows it ('<5 - count> attempts left')."""
+    assert 0 <= wrong < MAX_ATTEMPTS, f"the wrong-PIN counter is 0 to {MAX_ATTEMPTS - 1} (the {MAX_ATTEMPTS}th " \
+                                      f"wrong PIN wipes the device: 'the device has been wiped'), got {wrong}"
+    ctx.screen = bench.hands.screen()
+    shown = [line for line in ctx.screen if line.endswith(("attempts left", "attempt left"))]
+    assert shown, f"the device shows no count of PIN attempts (only its PIN screens do): " \
+                  f"{describe_screen(ctx.screen)}"
+    expected = attempts_left_line(MAX_ATTEMPTS - wrong)
+    assert shown == [expected], f"the device shows {shown[0]!r}, expected {expected!r} for {wrong} wrong PIN(s)"

@@ -18,7 +18,7 @@ from steps import verdict
 from steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
 pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps",
-                  "steps.backup_steps", "steps.cucumber"]
+                  "steps.backup_steps", "steps.cucumber", "steps.tags", "steps.collect", "steps.suggest"]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",
