@@ -5,7 +5,8 @@ Feature: First pairing
 
   Scenario: A new device asks for a PIN before anything else
     Given a new device
-    Then the device screen shows "Set PIN"
+    Then the device screen shows "Set PIN" within 5 seconds
+    And the device screen is exactly "Set PIN / Enter 6 to 8 digits"
     And the device lifecycle is "PIN unset"
     When the app reads the ETH address at "m/44'/60'/0'/0/0"
     Then the device answers "wallet not created"

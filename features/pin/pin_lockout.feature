@@ -19,9 +19,12 @@ Feature: PIN lockout and reset
     When the device is power cycled
     And the user enters a wrong PIN 3 times
     Then the device screen shows "2 attempts left"
+    And the wrong-PIN counter is 3
+    And the device screen is exactly "Enter PIN / Wrong PIN / 2 attempts left"
     When the user enters the right PIN on the device
     And the device is power cycled
     Then the device screen shows "5 attempts left"
+    And the wrong-PIN counter is 0
 
   @needs_power_cycle @wipes_device
   Scenario: Five wrong PINs in a row wipe the device
@@ -50,6 +53,7 @@ Feature: PIN lockout and reset
     When the user resets the device from the settings menu with the PIN "999999"
     Then the device screen shows "Wrong PIN"
     And the device screen shows "4 attempts left"
+    And the wrong-PIN counter is 1
     And the device lifecycle is "ready"
     When the user resets the device from the settings menu
     Then the device has been wiped

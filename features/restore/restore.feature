@@ -56,6 +56,27 @@ Feature: Restore from mnemonic
       | scissors invite lock maple supreme raw rapid void congress muscle digital elegant little brisk hair mango congress clump |
       | void come effort suffer camp survey warrior heavy shoot primary clutch crush open amazing screen patrol group space point ten exist slush involve unfold |
 
+  @bip39_vectors
+  Scenario Outline: An official BIP39 vector gives the addresses every BIP39 wallet shows for it
+    The addresses were derived once with bip-utils from the words (no passphrase) and are written out here: a
+    change in how the device derives keys or the app encodes addresses (legacy, segwit, bech32) fails this.
+
+    When the user restores a wallet from "<mnemonic>"
+    Then the wallet is restored
+    When the app reads the <coin> address at "<path>"
+    Then the <coin> address at "<path>" is "<address>"
+
+    Examples:
+      | mnemonic | coin | path | address |
+      | abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about | ETH | m/44'/60'/0'/0/0 | 0x9858EfFD232B4033E47d90003D41EC34EcaEda94 |
+      | abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about | BTC | m/44'/0'/0'/0/0 | 1LqBGSKuX5yYUonjxT5qGfpUsXKYYWeabA |
+      | abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about | BTC | m/49'/0'/0'/0/0 | 37VucYSaXLCAsxYyAPfbSi9eh4iEcbShgf |
+      | abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about | BTC | m/84'/0'/0'/0/0 | bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu |
+      | legal winner thank year wave sausage worth useful legal winner thank yellow | ETH | m/44'/60'/0'/0/0 | 0x58A57ed9d8d624cBD12e2C467D34787555bB1b25 |
+      | legal winner thank year wave sausage worth useful legal winner thank yellow | BTC | m/44'/0'/0'/0/0 | 1EBuf21icKTE5m3HWVndKx2bTxvqrWCqV6 |
+      | legal winner thank year wave sausage worth useful legal winner thank yellow | BTC | m/49'/0'/0'/0/0 | 362rpGzFSAYLPEbHpKDsUezXUhXFVsDCDV |
+      | legal winner thank year wave sausage worth useful legal winner thank yellow | BTC | m/84'/0'/0'/0/0 | bc1qgkju4yvvtuz0s8vqn837q396jezu2h8ex7gk98 |
+
   @wipes_device
   Scenario: A wallet created on the device restores to the same keys after a reset
     When the user creates a 12-word wallet on the device

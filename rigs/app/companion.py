@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from bip_utils import EthAddrEncoder, P2PKHAddrEncoder, P2WPKHAddrEncoder
+from bip_utils import EthAddrEncoder, P2PKHAddrEncoder, P2SHAddrEncoder, P2WPKHAddrEncoder
 
 from protocol import binding, imkey
 from protocol.imkey import Aid, BindStatus
@@ -105,10 +105,12 @@ class CompanionApp:
 
 
 def address_of(coin: Aid, path: str, pub: bytes) -> str:
-    """ETH: keccak address. BTC: P2WPKH for m/84', P2PKH otherwise; testnet for coin type 1'."""
+    """ETH: keccak address. BTC: P2WPKH for m/84', P2SH-P2WPKH for m/49', P2PKH otherwise; testnet for 1'."""
     if coin is Aid.ETH:
         return EthAddrEncoder.EncodeKey(pub)
     testnet = path.split("/")[2:3] == ["1'"]
     if path.startswith("m/84'"):
         return P2WPKHAddrEncoder.EncodeKey(pub, hrp="tb" if testnet else "bc", wit_ver=0)
+    if path.startswith("m/49'"):  # BIP49: P2WPKH nested in P2SH
+        return P2SHAddrEncoder.EncodeKey(pub, net_ver=b"\xc4" if testnet else b"\x05")
     return P2PKHAddrEncoder.EncodeKey(pub, net_ver=b"\x6f" if testnet else b"\x00")
