@@ -51,7 +51,6 @@ class DifferentialMachine(RuleBasedStateMachine):
         self.fw = self.backend.open()
         self.seq = 0
         self.pin = "123456"
-        self.restore_words: list[str] = []
         STATS["examples"] += 1
 
     def teardown(self):
