@@ -278,7 +278,7 @@ class QemuTarget(Target):
         return None
 
     def describe(self) -> str:
-        return f"qemu target of rig {self.rig.name!r} ({self.settings.machine}, {self.elf.name})"
+        return f"qemu target of rig {self.rig.name!r} ({self.settings.machine}, {self.elf.parent.name}/{self.elf.name})"
 
 
 __all__ = ["QemuSettings", "QemuTarget"]
