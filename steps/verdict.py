@@ -161,7 +161,7 @@ def uses_rig(item: pytest.Item) -> bool:
 
 
 def _property(report: pytest.TestReport, name: str) -> str | None:
-    return next((value for key, value in report.user_properties if key == name), None)
+    return next((value for key, value in getattr(report, "user_properties", ()) if key == name), None)
 
 
 def _reason(report: pytest.TestReport) -> str:

@@ -1,0 +1,42 @@
+"""A QA project of its own in a temporary folder, the way a QA team keeps features beside keybench (issue 11).
+
+Until keybench registers its plugin through an entry point, the project's conftest names it in one line.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_LINE = 'pytest_plugins = ["steps.plugin"]\n'
+TIMEOUT_S = 300
+
+
+def make_project(folder: Path, features: dict[str, str], files: dict[str, str] | None = None) -> Path:
+    """features: 'mine/x.feature' -> text, under folder/features; files: any other file, by relative path."""
+    (folder / "conftest.py").write_text(PLUGIN_LINE)
+    for relative, text in {**{f"features/{k}": v for k, v in features.items()}, **(files or {})}.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def run(folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """`python -m pytest ...` (or another module) in the project; keybench is importable as installed (or from
+    the repository, for a tree that was never installed)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run([sys.executable, "-m", *command], cwd=folder, capture_output=True, text=True, env=env,
+                          timeout=TIMEOUT_S)
+
+
+def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(folder, "pytest", "-p", "no:cacheprovider", "--rootdir", str(folder), *args)
+
+
+def collected(result: subprocess.CompletedProcess) -> list[str]:
+    """The node ids of `--collect-only -q`."""
+    return [line for line in result.stdout.splitlines() if "::" in line]
