@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
+from pytest_bdd.parsers import StepParser
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 from pytest_bdd.utils import registry_get_safe
 
@@ -86,6 +87,11 @@ class StepEntry:
     sentence: str  # as pytest-bdd parses it: '{app:App} connects to the device'
     module: str
     doc: str
+    parsers: tuple[StepParser, ...] = field(default=(), compare=False, repr=False)  # pytest-bdd's, one per kind
+
+    def matches(self, kind: str, text: str) -> bool:
+        """Would pytest-bdd run this step for a `kind` step reading `text`?"""
+        return kind in self.kinds and any(parser.is_matching(text) for parser in self.parsers)
 
     @property
     def params(self) -> list[str]:
@@ -139,10 +145,12 @@ def topic_of(module: ModuleType) -> Topic:
         sentence = context.parser.name
         old = entries.get(sentence)
         kinds = (old.kinds if old else ()) + (context.type or "given",)
+        parsers = (old.parsers if old else ()) + (context.parser,)
         doc = (context.step_func.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
-        entries[sentence] = StepEntry(tuple(sorted(set(kinds), key=KEYWORDS.index)), sentence, module.__name__, doc)
+        entries[sentence] = StepEntry(tuple(sorted(set(kinds), key=KEYWORDS.index)), sentence, module.__name__, doc,
+                                      parsers)
     for entry in entries.values():
-        check(entry, {c.parser for c in contexts(module) if c.parser.name == entry.sentence})
+        check(entry)
     doc = (module.__doc__ or "").strip()
     summary = doc.split("\n\n")[0].replace("\n", " ")
     name = module.__name__.rsplit(".", 1)[1].removesuffix("_steps")
@@ -150,13 +158,13 @@ def topic_of(module: ModuleType) -> Topic:
     return Topic(module.__name__, title, summary, tuple(entries.values()))
 
 
-def check(entry: StepEntry, parsers) -> None:
+def check(entry: StepEntry) -> None:
     unknown = [name for name in entry.params if name not in PARAMETERS]
     if unknown:
         raise CatalogueError(f"{entry.module}: the step {entry.shown!r} has parameter(s) {unknown} that "
                              f"steps/catalogue.py PARAMETERS does not describe")
     sentence = entry.example().split(" ", 1)[1]
-    if not all(parser.is_matching(sentence) for parser in parsers):
+    if not all(parser.is_matching(sentence) for parser in entry.parsers):
         raise CatalogueError(f"{entry.module}: the example {sentence!r} does not match its step {entry.shown!r}")
 
 
