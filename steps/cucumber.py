@@ -98,10 +98,13 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, feature, scenario, ste
     _finish(request, FAILED, error_message(exception, _roots(request.config)))
 
 
+@pytest.hookimpl(trylast=True)  # after steps/suggest.py added its "did you mean" to the message
 def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature, scenario, step,
                                       exception: Exception) -> None:
     if STEP_RUNS in request.node.stash:
-        request.node.stash[STEP_RUNS].append(StepRun(UNDEFINED, error_message=f"no step definition matches: {step}"))
+        where = os.path.relpath(feature.filename, request.config.rootpath)
+        message = f"{type(exception).__name__}: {exception}".replace(f'"{feature.filename}"', f'"{where}"')
+        request.node.stash[STEP_RUNS].append(StepRun(UNDEFINED, error_message=message))
 
 
 # Each phase's outcome, and at teardown the scenario's element

@@ -121,7 +121,11 @@ def test_the_report_of_an_undefined_step_a_capability_skip_and_a_failure_validat
 
     undefined = scenarios["A step nobody wrote"]
     assert statuses(undefined) == ["passed", "undefined", "skipped"]
-    assert "the user does something no step knows" in undefined["steps"][1]["result"]["error_message"]
+    message = undefined["steps"][1]["result"]["error_message"]
+    assert message.startswith('StepDefinitionNotFoundError: Step definition is not found: When "the user does '
+                              'something no step knows". Line 9 in scenario "A step nobody wrote" in the feature '
+                              '"features/probe.feature"'), message
+    assert "Did you mean one of these?" in message  # steps/suggest.py's nearest known steps
 
     skipped = scenarios["Needs a power switch"]
     assert statuses(skipped) == ["skipped", "skipped", "skipped"]
