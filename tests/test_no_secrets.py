@@ -84,7 +84,7 @@ def everything_written(result: subprocess.CompletedProcess, folder: Path) -> dic
 
 def test_a_full_backup_run_writes_no_secret_to_output_report_or_evidence(tmp_path):
     result, secrets = run_child(tmp_path, "features/backup", "--rig", "sim", "-v", "--gherkin-terminal-reporter",
-                                f"--cucumberjson={tmp_path / 'cucumber.json'}",
+                                f"--cucumber-report={tmp_path / 'cucumber.json'}",
                                 "--evidence", str(tmp_path / "evidence"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     kinds = {secret["kind"] for secret in secrets}
