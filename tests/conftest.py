@@ -10,17 +10,23 @@ from support import ROOT, read_line
 
 
 @pytest.fixture
-def simulator_server():
-    """`python -m simulator serve` on a free port, as a separate process; yields the port."""
+def simulator_process():
+    """`python -m simulator serve` on a free port, as a separate process; yields (process, port)."""
     proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = read_line(proc.stdout, timeout=20)
         assert line.startswith("listening on "), f"unexpected first line {line!r}"
-        yield int(line.rsplit(":", 1)[1])
+        yield proc, int(line.rsplit(":", 1)[1])
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def simulator_server(simulator_process):
+    """The simulator server's port."""
+    return simulator_process[1]

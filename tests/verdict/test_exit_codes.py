@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import textwrap
 
-import pytest
 
-from support import ROOT, read_line, write_rig
+from support import ROOT, write_rig
 
 ALL = ["debug_link", "power_cut", "power_cycle", "factory_erase", "destructive"]
 
@@ -107,21 +105,8 @@ def pytest_runtest_call(item):
 '''
 
 
-@pytest.fixture
-def server():
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        line = read_line(proc.stdout, timeout=20)
-        yield proc, int(line.rsplit(":", 1)[1])
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-def test_a_bench_that_dies_mid_run_stops_it_with_exit_3_and_one_line(tmp_path, server):
-    proc, port = server
+def test_a_bench_that_dies_mid_run_stops_it_with_exit_3_and_one_line(tmp_path, simulator_process):
+    proc, port = simulator_process
     (tmp_path / "kb_killer.py").write_text(textwrap.dedent(KILLER))
     rig = write_rig(tmp_path, "doomed", "serial", ALL, {"url": f"socket://127.0.0.1:{port}"})
     result = pytest_run("features/pin", "--rig", str(rig), "-q", "-p", "kb_killer",
