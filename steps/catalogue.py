@@ -4,7 +4,7 @@ module), one example line each. `keybench steps` prints it; `keybench steps --ma
 It is read from the step definitions themselves (pytest-bdd's step fixtures in steps/*_steps.py), so it cannot
 miss a step; each parameter's meaning and allowed values come from PARAMETERS below, which names the same tables
 the steps check their values against. A step whose parameter is not described here, or whose example does not
-match its own sentence, makes the catalogue fail to build (tests/qa/test_catalogue.py).
+match its own sentence, makes the catalogue fail to build (tests/qa/test_qa_catalogue.py).
 """
 from __future__ import annotations
 
@@ -177,7 +177,8 @@ def all_steps() -> list[StepEntry]:
 
 
 def source_of(module: str) -> str:
-    return module.replace(".", "/") + ".py"
+    """'steps.pin_steps' (or, installed, 'keybench.steps.pin_steps') -> steps/pin_steps.py, as in the repository."""
+    return module.removeprefix("keybench.").replace(".", "/") + ".py"
 
 
 def as_text(topics: list[Topic]) -> str:
@@ -197,7 +198,7 @@ def as_markdown(topics: list[Topic]) -> str:
     lines = ["# Steps", "",
              f"Every step sentence keybench defines ({count} of them), by topic. A `{{name}}` is a parameter; its "
              "allowed values follow (\"a\" | \"b\": only these). Generated from the step definitions by "
-             "`keybench steps --markdown`; tests/qa/test_catalogue.py checks that this file is what that command "
+             "`keybench steps --markdown`; tests/qa/test_qa_catalogue.py checks that this file is what that command "
              "writes and that every step of features/ is here. A step written as `Given/When` may be used as either.",
              ""]
     for topic in topics:

@@ -62,7 +62,7 @@ def _bind(module: types.ModuleType, path: Path) -> None:
     namespace = module.__dict__
     namespace.update(scenarios=scenarios, FEATURE=path.name, FOLDER=str(path.parent))
     try:
-        exec(code, namespace)  # noqa: S102 - fixed code, only so that scenarios() sees this module as its caller
+        exec(code, namespace)  # fixed code: only so that scenarios() sees this module as its caller
     finally:
         for name in ("scenarios", "FEATURE", "FOLDER"):
             namespace.pop(name, None)
