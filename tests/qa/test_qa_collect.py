@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from qa_project import collected, make_project, pytest_in, run
+from qa_project import ROOT, collected, make_project, pytest_in, run
 
 MINE = """\
 @mine
@@ -119,3 +119,11 @@ def test_keybench_run_runs_just_the_folder_with_the_reports(tmp_path):
     report = json.loads((folder / "build" / "cucumber.json").read_text())
     assert [feature["uri"] for feature in report] == ["features/other/outline.feature"]
     assert len([path for path in (folder / "build" / "evidence").iterdir() if path.is_dir()]) == 2
+
+
+def test_the_repository_collects_each_scenario_once_whatever_the_paths():
+    """scripts/run-all-tests runs `pytest tests features`; scripts/run-features runs `pytest features`."""
+    alone = [i for i in collected(pytest_in(ROOT, "features", "--collect-only", "-q")) if ".feature::" in i]
+    both = [i for i in collected(pytest_in(ROOT, "tests", "features", "--collect-only", "-q")) if ".feature::" in i]
+    assert len(alone) > 70 and alone == both and len(set(both)) == len(both)
+    assert "features/pin/pin_lockout.feature::test_five_wrong_pins_in_a_row_wipe_the_device" in alone
