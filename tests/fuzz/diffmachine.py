@@ -9,6 +9,7 @@ It replaces difftest.py's random generator: a failure now shrinks to the few ste
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ PATHS = ["m/44'/60'/0'/0/0", "m/44'/0'/0'/0/1", "m/49'/0'/0'", "m/0/1", "m/1", "
 PINS = ["123456", "00000000", "1234567", "12345", "123456789", "abcdef", ""]
 TEXTS = [b"", b"12", b"123456", b"zoo", b"abandon", b"Abandon", b" 12", b"x" * 64, b"x" * 65, "ü".encode()]
 APP_KEYS = [ec.derive_private_key(k, binding.CURVE) for k in (7, 11, 2**200 + 3)]
+SLOW_RULES = os.environ.get("KB_DIFF_SLOW") == "1"  # rules that wait on the firmware's clock (the campaign)
 
 
 class DifferentialMachine(RuleBasedStateMachine):
@@ -277,6 +279,14 @@ class DifferentialMachine(RuleBasedStateMachine):
                "error_frame": Frame(Channel.ERROR, seq, b"\x01x").encode(),
                "noise": bytes(noise)}[kind]
         self.send(Channel.DEBUG, b"", raw=raw)
+
+    @precondition(lambda self: SLOW_RULES)
+    @rule(length=st.sampled_from([20, 300, 1000, 1024]), seq=st.integers(0, SENTINEL_SEQ - 1),
+          body=st.binary(max_size=12))
+    def truncated_frame(self, length, seq, body):
+        """A header announcing more than ever comes, then silence: the firmware's real 500 ms inter-byte timer
+        against the simulator's expire() (docs/protocol.md 1.1). Half a second each, so only with KB_DIFF_SLOW=1."""
+        self.send(Channel.DEBUG, b"", raw=b"KB\x01" + bytes([seq]) + length.to_bytes(2, "big") + body)
 
 
 def machine_for(backend) -> type[DifferentialMachine]:

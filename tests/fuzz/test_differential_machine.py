@@ -4,7 +4,8 @@ syncs and link garbage, in lockstep on both; every answer frame and the screen a
 A mismatch fails with the shortest list of steps Hypothesis finds.
 
 Sizes come from the Hypothesis profile (ci: bounded; long: the campaign), or KB_DIFF_EXAMPLES / KB_DIFF_STEPS
-(python firmware/tools/difftest.py sets them). KB_DIFF_URL adds a run against any firmware at a pyserial URL."""
+(python firmware/tools/difftest.py sets them). KB_DIFF_URL adds a run against any firmware at a pyserial URL;
+KB_DIFF_SLOW=1 adds the rules that wait on the firmware's real inter-byte timeout (scripts/fuzz-campaign)."""
 import os
 
 import pytest
