@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from support import ROOT, read_line
+from support import ROOT, read_line, stop
 
 
 @pytest.fixture
@@ -19,11 +19,7 @@ def simulator_process():
         assert line.startswith("listening on "), f"unexpected first line {line!r}"
         yield proc, int(line.rsplit(":", 1)[1])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture

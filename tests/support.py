@@ -20,6 +20,16 @@ def read_line(stream, timeout: float) -> str:
         raise TimeoutError(f"no line from the child process within {timeout} s") from None
 
 
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """End a child the tests started: terminate, then kill, each wait bounded."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
 def write_rig(folder: Path, name: str, target: str, capabilities: list[str], settings: dict,
               seed: int | None = 1) -> Path:
     lines = [f'name = "{name}"', f'target = "{target}"', f"capabilities = {capabilities!r}".replace("'", '"')]

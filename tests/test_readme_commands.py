@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from support import ROOT, read_line
+from support import ROOT, read_line, stop
 
 README = ROOT / "README.md"
 ACTIVATE = "source .venv/bin/activate"  # what the README asks for, once per shell
@@ -93,12 +93,7 @@ def servers():
         yield
     finally:
         for proc in running:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            stop(proc)
 
 
 @pytest.mark.parametrize("command", RUN)

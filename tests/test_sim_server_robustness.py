@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, read_line
+from support import ROOT, read_line, stop
 from protocol import imkey
 from protocol.debuglink import Op
 from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
@@ -76,12 +76,7 @@ def serve(tmp_path):
 
     yield start
     for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 def frames(sock: socket.socket, count: int, timeout: float = 5.0) -> list:
