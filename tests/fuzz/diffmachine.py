@@ -21,12 +21,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
 from difftest import SENTINEL_SEQ, STATS, SimSide  # noqa: E402
-from protocol import binding, imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import Channel, Frame  # noqa: E402
-from simulator import host_commands  # noqa: E402
-from simulator.device import Device  # noqa: E402
-from simulator.ui import Screen  # noqa: E402
+from keybench.protocol import binding, imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import Channel, Frame  # noqa: E402
+from keybench.simulator import host_commands  # noqa: E402
+from keybench.simulator.device import Device  # noqa: E402
+from keybench.simulator.ui import Screen  # noqa: E402
 
 MNEMONICS = [
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
@@ -287,6 +287,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         """A header announcing more than ever comes, then silence: the firmware's real 500 ms inter-byte timer
         against the simulator's expire() (docs/protocol.md 1.1). Half a second each, so only with KB_DIFF_SLOW=1."""
         self.send(Channel.DEBUG, b"", raw=b"KB\x01" + bytes([seq]) + length.to_bytes(2, "big") + body)
+        STATS["inter-byte timeouts"] += 1
 
 
 def machine_for(backend) -> type[DifferentialMachine]:

@@ -9,10 +9,10 @@ from collections import Counter
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from protocol.debuglink import Op
-from protocol.framing import Channel, Frame
-from protocol.status import SW
-from simulator.device import Device
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, Frame
+from keybench.protocol.status import SW
+from keybench.simulator.device import Device
 
 COUNTS: Counter[str] = Counter()
 

@@ -28,6 +28,8 @@ def record_figures(kind: str) -> None:
     fuzzkit.COUNTS[f"differential steps, {kind}"] += difftest.STATS["steps"]
     fuzzkit.COUNTS["frames into the simulator"] += difftest.STATS["frames into each side"]
     fuzzkit.COUNTS[f"frames into the firmware, {kind}"] += difftest.STATS["frames into each side"]
+    if difftest.STATS["inter-byte timeouts"]:
+        fuzzkit.COUNTS[f"inter-byte timeouts met, {kind}"] += difftest.STATS["inter-byte timeouts"]
     difftest.STATS.clear()
 
 
@@ -52,7 +54,7 @@ def test_qemu_image_answers_like_the_simulator():
 
 if os.environ.get("KB_DIFF_URL"):
     def test_firmware_at_url_answers_like_the_simulator():
-        from rigs.serial_transport import SerialTransport
+        from keybench.rigs.serial_transport import SerialTransport
         transport = SerialTransport(os.environ["KB_DIFF_URL"])
         try:
             diffmachine.run(difftest.StreamBackend(transport), *sizes())

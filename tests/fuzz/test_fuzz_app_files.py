@@ -14,9 +14,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import fuzzkit
-from rigs.app import keystore
-from rigs.app.keyfile import PUB, SESSION, KeyFile
-from rigs.app.keystore import KeystoreError
+from keybench.rigs.app import keystore
+from keybench.rigs.app.keyfile import PUB, SESSION, KeyFile
+from keybench.rigs.app.keystore import KeystoreError
 
 SEID, SN = "19060000000200860001010000000014", "imKey01191200001"
 PASSWORD = "Fuzz-password-1"

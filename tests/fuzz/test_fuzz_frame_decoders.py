@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fuzzkit
-from protocol.framing import Frame, FrameDecoder
+from keybench.protocol.framing import Frame, FrameDecoder
 
 FW = Path(__file__).resolve().parents[2] / "firmware"
 OUT_CAP = 1 << 20

@@ -7,7 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import fuzzkit
-from protocol.framing import MAX_PAYLOAD, ErrorCode, Frame, FrameDecoder, FrameError
+from keybench.protocol.framing import MAX_PAYLOAD, ErrorCode, Frame, FrameDecoder, FrameError
 
 DECODER_ERRORS = {ErrorCode.BAD_CRC, ErrorCode.TOO_LONG, ErrorCode.TRUNCATED, ErrorCode.UNKNOWN_CHANNEL}
 

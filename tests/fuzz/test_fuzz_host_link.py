@@ -9,11 +9,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import fuzzkit
-from protocol.apdu import ApduLengthError, Command
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, FrameError
-from protocol.imkey import Aid
-from simulator.server import StreamEndpoint
+from keybench.protocol.apdu import ApduLengthError, Command
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, FrameError
+from keybench.protocol.imkey import Aid
+from keybench.simulator.server import StreamEndpoint
 
 KNOWN_INS = [(0x00, 0xA4), (0x80, 0xCB), (0x80, 0xCA), (0x00, 0xD6), (0xFF, 0xDC), (0xFF, 0xDB), (0xFF, 0xDA),
              (0x80, 0x71), (0x80, 0x74), (0x80, 0x72), (0x80, 0x73), (0x80, 0x75), (0x80, 0x43), (0x80, 0x53)]

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fuzzkit
-from rigs.config import RIGS_DIR, RigConfig, RigError, load_rig
+from keybench.rigs.config import RIGS_DIR, RigConfig, RigError, load_rig
 
 KEYS = ["name", "target", "capabilities", "seed", "description", "settings", "physical", "allowed_serials",
         "firmware_version"]

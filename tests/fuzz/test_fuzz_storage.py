@@ -11,8 +11,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import fuzzkit
-from simulator.flash import Flash, PowerCut
-from simulator.storage import HEADER_LEN, RecordStore
+from keybench.simulator.flash import Flash, PowerCut
+from keybench.simulator.storage import HEADER_LEN, RecordStore
 
 SECTOR = 16 * 1024
 
