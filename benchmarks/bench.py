@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from protocol import imkey  # noqa: E402
-from rigs.bench import Bench  # noqa: E402
-from rigs.config import RigError, load_rig  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.rigs.bench import Bench  # noqa: E402
+from keybench.rigs.config import RigError, load_rig  # noqa: E402
 
 DEFAULT_RIGS = ["sim", "sim-tcp", "sim-ble", "qemu-stm32f4"]
 
@@ -32,7 +32,7 @@ def rig_file(name: str):
     if name != "sim-tcp":
         yield name
         return
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
+    proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])

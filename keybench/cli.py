@@ -64,7 +64,7 @@ exit codes: 0 every file read, 2 a rig file could not be read (the others are st
   keybench steps                        the catalogue as text
   keybench steps --markdown             the same in Markdown (docs/steps.md is this output)
   keybench steps --markdown -o docs/steps.md""",
-    "sim": """Everything after `sim` goes to the simulator (python -m simulator); `keybench sim serve --help` lists its
+    "sim": """Everything after `sim` goes to the simulator (python -m keybench.simulator); `keybench sim serve --help` lists its
 options.
 
 examples:
@@ -114,13 +114,13 @@ def run_features(args: list[str]) -> int:
 
 
 def doctor(args: argparse.Namespace) -> int:
-    from rigs.__main__ import main as rigs_main
+    from keybench.rigs.__main__ import main as rigs_main
 
     return rigs_main(["doctor", *[f"--rig={name}" for name in args.rig or []], *(["--all"] if args.all else [])])
 
 
 def rig_files(paths: list[str]) -> list[Path]:
-    from rigs.config import RIGS_DIR
+    from keybench.rigs.config import RIGS_DIR
 
     files = sorted(RIGS_DIR.glob("*.toml"))
     for given in map(Path, paths):
@@ -129,7 +129,7 @@ def rig_files(paths: list[str]) -> list[Path]:
 
 
 def list_rigs(args: argparse.Namespace) -> int:
-    from rigs.config import RigError, load_rig
+    from keybench.rigs.config import RigError, load_rig
 
     status = 0
     for path in rig_files(args.paths):
@@ -148,7 +148,7 @@ def list_rigs(args: argparse.Namespace) -> int:
 
 
 def steps(args: argparse.Namespace) -> int:
-    from steps.catalogue import as_markdown, as_text, catalogue
+    from keybench.steps.catalogue import as_markdown, as_text, catalogue
 
     text = as_markdown(catalogue()) if args.markdown else as_text(catalogue())
     if args.output:
@@ -162,7 +162,7 @@ def steps(args: argparse.Namespace) -> int:
 def simulator(args: argparse.Namespace, top: argparse.ArgumentParser) -> int:
     if not args.sim_args:
         top.parse_args(["sim", "--help"])
-    from simulator.__main__ import main as simulator_main
+    from keybench.simulator.__main__ import main as simulator_main
 
     return simulator_main(args.sim_args)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.status import SW
+from keybench.protocol.status import SW
 
 
 class ApduLengthError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import re
 
-from protocol.apdu import Command
+from keybench.protocol.apdu import Command
 
 
 class Aid(bytes, enum.Enum):

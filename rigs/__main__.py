@@ -1,17 +1,17 @@
-"""python -m rigs doctor --rig NAME [--rig NAME ...]: rig preflight, exit code per rigs.doctor.Verdict."""
+"""python -m keybench.rigs doctor --rig NAME [--rig NAME ...]: rig preflight, exit code per rigs.doctor.Verdict."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from rigs.config import RIGS_DIR
-from rigs.doctor import Verdict, diagnose
+from keybench.rigs.config import RIGS_DIR
+from keybench.rigs.doctor import Verdict, diagnose
 
 SEVERITY = [Verdict.READY, Verdict.NOT_INSTALLED, Verdict.BENCH_BROKEN, Verdict.BAD_RIG_FILE]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rigs", description="keybench rig tools")
+    parser = argparse.ArgumentParser(prog="python -m keybench.rigs", description="keybench rig tools")
     commands = parser.add_subparsers(dest="command", required=True)
     doctor = commands.add_parser("doctor", help="check that a rig can be reached and its device answers",
                                  epilog="exit codes: 0 ready, 2 rig file not usable, 3 bench broken "

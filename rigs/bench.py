@@ -4,17 +4,17 @@ from __future__ import annotations
 import hashlib
 import time
 
-from protocol import imkey
-from protocol.debuglink import Op
-from rigs import guard
-from rigs.config import RigConfig, RigError
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands, Hands
-from rigs.link import DEFAULT_TIMEOUT_S, Link, LinkError, PoweredOff
-from rigs.operator import OperatorHands
-from rigs.registry import target_class
-from rigs.target import Target
-from rigs.transport import TransportError
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.rigs import guard
+from keybench.rigs.config import RigConfig, RigError
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands, Hands
+from keybench.rigs.link import DEFAULT_TIMEOUT_S, Link, LinkError, PoweredOff
+from keybench.rigs.operator import OperatorHands
+from keybench.rigs.registry import target_class
+from keybench.rigs.target import Target
+from keybench.rigs.transport import TransportError
 
 READY_TIMEOUT_S = 20.0
 

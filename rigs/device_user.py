@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from protocol.debuglink import Button
-from protocol.status import SW
-from rigs.hands import SECRET_TITLES, Hands, describe_screen, entry_outcome
+from keybench.protocol.debuglink import Button
+from keybench.protocol.status import SW
+from keybench.rigs.hands import SECRET_TITLES, Hands, describe_screen, entry_outcome
 
 
 WORDS_TITLE = SECRET_TITLES[0]

@@ -1,6 +1,6 @@
 """Rig preflight: can this rig be reached, and is the device on it the one the suites expect?
 
-`python -m rigs doctor --rig NAME` runs it by hand; the pytest plugin runs the same device check once at session
+`python -m keybench.rigs doctor --rig NAME` runs it by hand; the pytest plugin runs the same device check once at session
 start. A broken bench is reported as such, with its own exit code, never as a failed test.
 """
 from __future__ import annotations
@@ -9,19 +9,19 @@ import enum
 from dataclasses import dataclass
 from typing import Callable
 
-from protocol import imkey
-from protocol.debuglink import Op
-from protocol.framing import ErrorCode
-from protocol.status import StatusError
-from rigs import guard
-from rigs.bench import Bench
-from rigs.config import RigConfig, RigError, RigUnavailable, load_rig
-from rigs.link import DeviceFrameError, LinkError
-from rigs.registry import target_class
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import ErrorCode
+from keybench.protocol.status import StatusError
+from keybench.rigs import guard
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import RigConfig, RigError, RigUnavailable, load_rig
+from keybench.rigs.link import DeviceFrameError, LinkError
+from keybench.rigs.registry import target_class
 
 
 class Verdict(enum.IntEnum):
-    """Exit codes of `python -m rigs doctor`. 3 is also what pytest exits with when the bench is broken."""
+    """Exit codes of `python -m keybench.rigs doctor`. 3 is also what pytest exits with when the bench is broken."""
     READY = 0
     BAD_RIG_FILE = 2
     BENCH_BROKEN = 3

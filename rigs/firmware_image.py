@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from rigs.config import RIGS_DIR, BadRigFile, RigError, RigUnavailable
+from keybench.rigs.config import RIGS_DIR, BadRigFile, RigError, RigUnavailable
 
 REPO = RIGS_DIR.parent
 FIRMWARE = REPO / "firmware"

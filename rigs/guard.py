@@ -6,9 +6,9 @@ hold someone's wallet, and a wrong --rig must never erase it.
 """
 from __future__ import annotations
 
-from protocol import imkey
-from rigs.config import RigConfig
-from rigs.link import Link
+from keybench.protocol import imkey
+from keybench.rigs.config import RigConfig
+from keybench.rigs.link import Link
 
 WIPE_TAG = "wipes_device"
 

@@ -5,9 +5,9 @@ import time
 from abc import ABC, abstractmethod
 from typing import Callable
 
-from protocol.debuglink import Button, Op
-from protocol.status import PIN_WRONG_BASE, SW, describe
-from rigs.link import Link
+from keybench.protocol.debuglink import Button, Op
+from keybench.protocol.status import PIN_WRONG_BASE, SW, describe
+from keybench.rigs.link import Link
 
 # Screens whose lines are secrets (the mnemonic words): only their title is ever printed.
 SECRET_TITLES = ("Write down your words",)

@@ -6,13 +6,13 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from protocol import debuglink
-from protocol.apdu import Command, Response
-from protocol.debuglink import Op
-from protocol.framing import SYNC_NONCE_LEN, Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
-from protocol.status import SW, StatusError
-from rigs.config import RigError
-from rigs.transport import Transport, TransportError
+from keybench.protocol import debuglink
+from keybench.protocol.apdu import Command, Response
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import SYNC_NONCE_LEN, Channel, ErrorCode, Frame, FrameDecoder, FrameError, parse_error
+from keybench.protocol.status import SW, StatusError
+from keybench.rigs.config import RigError
+from keybench.rigs.transport import Transport, TransportError
 
 DEFAULT_TIMEOUT_S = 5.0
 # Opening a session (docs/protocol.md 1.3)

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from protocol.debuglink import Button
-from rigs.hands import Hands, describe_screen
+from keybench.protocol.debuglink import Button
+from keybench.rigs.hands import Hands, describe_screen
 
 DEFAULT_OPERATOR_TIMEOUT_S = 300.0
 DONE_ANSWERS = {"", "y", "yes", "ok", "done"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from rigs.config import RigError
+from keybench.rigs.config import RigError
 
 _TARGETS: dict[str, type] = {}
 
@@ -21,10 +21,10 @@ def register(name: str):
 
 
 def _discover() -> None:
-    import rigs.targets
+    import keybench.rigs.targets
 
-    for mod in pkgutil.iter_modules(rigs.targets.__path__):
-        importlib.import_module(f"rigs.targets.{mod.name}")
+    for mod in pkgutil.iter_modules(keybench.rigs.targets.__path__):
+        importlib.import_module(f"keybench.rigs.targets.{mod.name}")
 
 
 def target_class(name: str) -> type:

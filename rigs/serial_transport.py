@@ -5,8 +5,8 @@ import time
 
 import serial
 
-from rigs.config import RigError
-from rigs.transport import Transport, TransportError
+from keybench.rigs.config import RigError
+from keybench.rigs.transport import Transport, TransportError
 
 
 class SerialTransport(Transport):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
-from protocol.debuglink import Op
-from rigs.config import RigConfig, settings_dataclass, settings_from
-from rigs.transport import Transport
+from keybench.protocol.debuglink import Op
+from keybench.rigs.config import RigConfig, settings_dataclass, settings_from
+from keybench.rigs.transport import Transport
 
 if TYPE_CHECKING:
-    from rigs.link import Link
+    from keybench.rigs.link import Link
 
 
 @settings_dataclass

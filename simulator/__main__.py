@@ -1,14 +1,14 @@
-"""python -m simulator serve --tcp 127.0.0.1:PORT [--seed N] [--idle-timeout SECONDS]"""
+"""python -m keybench.simulator serve --tcp 127.0.0.1:PORT [--seed N] [--idle-timeout SECONDS]"""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 
-from simulator import ble_serve
-from simulator.device import Device
-from simulator.server import host_port, run_server
-from simulator.tcp_server import DEFAULT_IDLE_TIMEOUT_S, serve_tcp
+from keybench.simulator import ble_serve
+from keybench.simulator.device import Device
+from keybench.simulator.server import host_port, run_server
+from keybench.simulator.tcp_server import DEFAULT_IDLE_TIMEOUT_S, serve_tcp
 
 
 def seconds(text: str) -> float:
@@ -23,7 +23,7 @@ def seconds(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m keybench.simulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the framed protocol over TCP (pyserial socket:// reaches it)")
     serve.add_argument("--tcp", required=True, type=host_port, metavar="HOST:PORT",

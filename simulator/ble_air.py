@@ -11,8 +11,8 @@ import itertools
 import threading
 from typing import Callable, Union
 
-from simulator.ble_peripheral import GattPeripheral
-from simulator.ble_wire import Op, encode_packet, json_body, json_pdu, parse_hostport, read_packet
+from keybench.simulator.ble_peripheral import GattPeripheral
+from keybench.simulator.ble_wire import Op, encode_packet, json_body, json_pdu, parse_hostport, read_packet
 
 PROBE_TIMEOUT_S = 1.0
 
@@ -45,7 +45,7 @@ class Air:
             return list(self._peripherals.values())
 
 
-Sim = Union[Air, str]  # an Air, or "tcp://HOST:PORT" of `python -m simulator serve-ble`
+Sim = Union[Air, str]  # an Air, or "tcp://HOST:PORT" of `python -m keybench.simulator serve-ble`
 
 
 class LinkClosed(ConnectionError):
@@ -93,7 +93,7 @@ class InProcessLink:
 
 
 class TcpLink:
-    """The central's end of a connection to `python -m simulator serve-ble` in another process."""
+    """The central's end of a connection to `python -m keybench.simulator serve-ble` in another process."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  on_packet: Callable[[bytes], None], on_close: Callable[[], None]):

@@ -5,16 +5,16 @@ answers by acting on the simulated device's physical side (the device's buttons 
 peripheral's lock) and by power-cycling it, which drops its BLE link like a real power switch would. So the
 operator path runs real scenarios without a person:
 
-    python -m pytest features --rig tests/ble/sim-ble-operator.toml -p rigs.ble.sim_operator
+    python -m pytest features --rig tests/ble/sim-ble-operator.toml -p keybench.rigs.ble.sim_operator
 
 It is a prompt in the sense of rigs/operator.py (a callable taking an OperatorRequest, read by its fields), so
-the simulator imports nothing from the host; `-p rigs.ble.sim_operator` installs it for a pytest session.
+the simulator imports nothing from the host; `-p keybench.rigs.ble.sim_operator` installs it for a pytest session.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protocol.debuglink import Button, Op
+from keybench.protocol.debuglink import Button, Op
 
 
 class RobotError(AssertionError):

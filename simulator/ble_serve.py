@@ -1,4 +1,4 @@
-"""python -m simulator serve-ble --tcp HOST:PORT: the simulated device as a BLE peripheral in its own process.
+"""python -m keybench.simulator serve-ble --tcp HOST:PORT: the simulated device as a BLE peripheral in its own process.
 
 Every TCP connection first gets the peripheral's advertisement (a scanner reads it and hangs up); a central
 then sends CONNECT and the connection carries ATT PDUs (simulator/ble_wire.py). The device and its storage
@@ -13,10 +13,10 @@ import logging
 import sys
 from typing import Callable
 
-from simulator.ble_peripheral import PAYLOADS, GattPeripheral
-from simulator.ble_wire import Op, encode_packet, json_body, json_pdu, read_packet
-from simulator.device import Device
-from simulator.server import host_port, run_server
+from keybench.simulator.ble_peripheral import PAYLOADS, GattPeripheral
+from keybench.simulator.ble_wire import Op, encode_packet, json_body, json_pdu, read_packet
+from keybench.simulator.device import Device
+from keybench.simulator.server import host_port, run_server
 
 log = logging.getLogger("keybench.simulator.ble")
 

@@ -5,15 +5,15 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from protocol import debuglink
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, error_frame
-from protocol.status import SW
-from simulator import host_commands, keys
-from simulator.flash import Flash, PowerCut
-from simulator.rng import DeviceRng
-from simulator.storage import Key, RecordStore
-from simulator.ui import Ui
+from keybench.protocol import debuglink
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, error_frame
+from keybench.protocol.status import SW
+from keybench.simulator import host_commands, keys
+from keybench.simulator.flash import Flash, PowerCut
+from keybench.simulator.rng import DeviceRng
+from keybench.simulator.storage import Key, RecordStore
+from keybench.simulator.ui import Ui
 
 MAX_PIN_FAILS = 5
 

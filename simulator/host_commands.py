@@ -4,16 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from protocol import binding
-from protocol.apdu import ApduLengthError, Command, Response, status
-from protocol.imkey import (BLE_NAME_RE, IDENTITY_OK, IDENTITY_WRONG_CODE, SEID_TAG, VERSION_TAG, Aid, BindStatus,
+from keybench.protocol import binding
+from keybench.protocol.apdu import ApduLengthError, Command, Response, status
+from keybench.protocol.imkey import (BLE_NAME_RE, IDENTITY_OK, IDENTITY_WRONG_CODE, SEID_TAG, VERSION_TAG, Aid, BindStatus,
                             path_is_valid)
-from protocol.status import SW
-from simulator import keys
-from simulator.storage import Key
+from keybench.protocol.status import SW
+from keybench.simulator import keys
+from keybench.simulator.storage import Key
 
 if TYPE_CHECKING:
-    from simulator.device import Device
+    from keybench.simulator.device import Device
 
 KNOWN_CLA = {0x00, 0x80, 0xFF}
 SE_KEY_LABEL = b"keybench-se-key"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from protocol.imkey import BIND_CODE_ALPHABET
+from keybench.protocol.imkey import BIND_CODE_ALPHABET
 
 
 class DeviceRng:

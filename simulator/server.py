@@ -8,9 +8,9 @@ import sys
 import time
 from typing import Callable, Iterable
 
-from protocol.framing import (CORRUPT_INPUT, INTER_BYTE_TIMEOUT_S, SYNC_NONCE_LEN, Channel, ErrorCode, Frame,
+from keybench.protocol.framing import (CORRUPT_INPUT, INTER_BYTE_TIMEOUT_S, SYNC_NONCE_LEN, Channel, ErrorCode, Frame,
                               FrameDecoder, FrameError, error_frame)
-from simulator.device import Device
+from keybench.simulator.device import Device
 
 log = logging.getLogger("keybench.simulator")
 

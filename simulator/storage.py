@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 import zlib
 
-from simulator.flash import Flash
+from keybench.simulator.flash import Flash
 
 HEADER_MAGIC = b"KBS1"
 HEADER_LEN = 16

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from protocol.framing import INTER_BYTE_TIMEOUT_S, ErrorCode, error_frame
-from simulator.device import Device
-from simulator.server import StreamEndpoint
+from keybench.protocol.framing import INTER_BYTE_TIMEOUT_S, ErrorCode, error_frame
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
 
 log = logging.getLogger("keybench.simulator")
 

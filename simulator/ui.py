@@ -5,13 +5,13 @@ import enum
 import re
 from typing import TYPE_CHECKING
 
-from protocol.debuglink import MAX_TYPED, Button
-from protocol.imkey import Lifecycle
-from protocol.status import SW, pin_wrong
-from simulator import keys
+from keybench.protocol.debuglink import MAX_TYPED, Button
+from keybench.protocol.imkey import Lifecycle
+from keybench.protocol.status import SW, pin_wrong
+from keybench.simulator import keys
 
 if TYPE_CHECKING:
-    from simulator.device import Device
+    from keybench.simulator.device import Device
 
 WORD_COUNT_TEXT = {str(n): n for n in keys.WORD_COUNTS}
 PIN_FORMAT = re.compile(r"[0-9]{6,8}")  # the only PINs SET_PIN accepts, so the only entries worth comparing

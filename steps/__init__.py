@@ -1,1 +1,2 @@
-"""keybench's Gherkin step library, loaded as a pytest plugin: `pytest_plugins = ["steps.plugin"]`."""
+"""keybench's Gherkin step library: `keybench.steps.plugin` is the pytest plugin, registered by keybench's
+pytest11 entry point."""

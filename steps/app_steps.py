@@ -9,12 +9,12 @@ from bip_utils import Bip32Secp256k1
 from mnemonic import Mnemonic
 from pytest_bdd import given, parsers, then, when
 
-from protocol.status import StatusError
-from rigs.app.companion import AppError, address_of
-from rigs.bench import Bench
-from steps import flows
-from steps.context import ScenarioContext
-from steps.phrases import PHRASES, app_on, bind_status_named, coin_named, status_named
+from keybench.protocol.status import StatusError
+from keybench.rigs.app.companion import AppError, address_of
+from keybench.rigs.bench import Bench
+from keybench.steps import flows
+from keybench.steps.context import ScenarioContext
+from keybench.steps.phrases import PHRASES, app_on, bind_status_named, coin_named, status_named
 
 
 @when(parsers.parse("{app:App} connects to the device", extra_types=PHRASES))

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from rigs.app.secret import Secret
-from rigs.app.software_wallet import SoftwareWallet
-from rigs.bench import Bench
-from steps import flows, key_custody
-from steps.context import ScenarioContext
-from steps.phrases import PHRASES, app_on
+from keybench.rigs.app.secret import Secret
+from keybench.rigs.app.software_wallet import SoftwareWallet
+from keybench.rigs.bench import Bench
+from keybench.steps import flows, key_custody
+from keybench.steps.context import ScenarioContext
+from keybench.steps.phrases import PHRASES, app_on
 
 PASSWORDS = {"the wallet password": "keybench-Wallet-pass-31"}
 WALLET_NAME = "Backup test wallet"

@@ -17,11 +17,11 @@ from pytest_bdd.parsers import StepParser
 from pytest_bdd.steps import StepFunctionContext, step_function_context_registry
 from pytest_bdd.utils import registry_get_safe
 
-from protocol.status import SW
-from steps import backup_steps, device_steps
-from steps.phrases import BIND_STATUS, COINS, LIFECYCLE, MAX_PIN_ATTEMPTS, PHONE_OF, PIN_RULE
+from keybench.protocol.status import SW
+from keybench.steps import backup_steps, device_steps
+from keybench.steps.phrases import BIND_STATUS, COINS, LIFECYCLE, MAX_PIN_ATTEMPTS, PHONE_OF, PIN_RULE
 
-STEP_PLUGINS = "steps.plugin"  # its pytest_plugins list names the step modules
+STEP_PLUGINS = "keybench.steps.plugin"  # its pytest_plugins list names the step modules
 KEYWORDS = ("given", "when", "then")
 TITLES = {"pin": "PIN"}  # a topic's title, where the module name's capitalised form reads wrongly
 PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -114,7 +114,7 @@ class StepEntry:
 
 @dataclass(frozen=True)
 class Topic:
-    module: str  # "steps.pin_steps"
+    module: str  # "keybench.steps.pin_steps"
     title: str  # "PIN"
     summary: str  # the module docstring's first paragraph
     steps: tuple[StepEntry, ...]
@@ -177,7 +177,7 @@ def all_steps() -> list[StepEntry]:
 
 
 def source_of(module: str) -> str:
-    """'steps.pin_steps' (or, installed, 'keybench.steps.pin_steps') -> steps/pin_steps.py, as in the repository."""
+    """'keybench.steps.pin_steps' -> steps/pin_steps.py, the file as the repository lays it out."""
     return module.removeprefix("keybench.").replace(".", "/") + ".py"
 
 

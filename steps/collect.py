@@ -23,7 +23,7 @@ from pytest_bdd.feature import get_feature
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
-from steps.tags import BadTag, check_tags, register_tags
+from keybench.steps.tags import BadTag, check_tags, register_tags
 
 FEATURE_SUFFIX = ".feature"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protocol.imkey import BindStatus
+from keybench.protocol.imkey import BindStatus
 
 
 @dataclass

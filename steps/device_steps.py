@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from rigs.bench import Bench
-from rigs.hands import describe_screen
-from steps import flows
-from steps.context import ScenarioContext
+from keybench.rigs.bench import Bench
+from keybench.rigs.hands import describe_screen
+from keybench.steps import flows
+from keybench.steps.context import ScenarioContext
 
 DEFAULT_PIN = "123456"
 SCREEN_LINES = " / "  # how a step writes a whole screen on one line

@@ -10,10 +10,10 @@ import re
 import shutil
 from pathlib import Path
 
-from protocol.debuglink import Op
-from protocol.framing import Channel
-from rigs.hands import SECRET_TITLES
-from rigs.link import Exchange
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel
+from keybench.rigs.hands import SECRET_TITLES
+from keybench.rigs.link import Exchange
 
 REDACTED = "<redacted>"
 MARKER = ".keybench-evidence"  # only a folder holding this (or an empty one) is ever emptied

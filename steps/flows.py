@@ -5,13 +5,13 @@ lifecycle byte) and are what Then steps share. A failure shows the whole screen,
 """
 from __future__ import annotations
 
-from protocol import imkey
-from protocol.status import StatusError
-from rigs.app.companion import AppError
-from rigs.bench import Bench
-from rigs.hands import describe_screen
-from steps.context import ScenarioContext
-from steps.phrases import app_on, check_pin_format, coin_named, lifecycle_named
+from keybench.protocol import imkey
+from keybench.protocol.status import StatusError
+from keybench.rigs.app.companion import AppError
+from keybench.rigs.bench import Bench
+from keybench.rigs.hands import describe_screen
+from keybench.steps.context import ScenarioContext
+from keybench.steps.phrases import app_on, check_pin_format, coin_named, lifecycle_named
 
 SCREEN_TIMEOUT_S = 10.0
 

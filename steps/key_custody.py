@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from bip_utils import Bip32Secp256k1
 from mnemonic import Mnemonic
 
-from protocol.framing import Channel
-from rigs.link import Exchange, Link
+from keybench.protocol.framing import Channel
+from keybench.rigs.link import Exchange, Link
 
 PATH_RE = re.compile(rb"m(?:/[0-9]+'?)+")
 

@@ -1,8 +1,8 @@
 """Shared vocabulary of the steps: how QA name phones, statuses and lifecycle states."""
 from __future__ import annotations
 
-from protocol.imkey import Aid, BindStatus, Lifecycle
-from protocol.status import SW
+from keybench.protocol.imkey import Aid, BindStatus, Lifecycle
+from keybench.protocol.status import SW
 
 
 def app_name(text: str) -> str:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from rigs.bench import Bench
-from rigs.hands import describe_screen
-from rigs.link import PoweredOff
-from steps import flows
-from steps.context import ScenarioContext
-from steps.phrases import MAX_PIN_ATTEMPTS, attempts_left_line
+from keybench.rigs.bench import Bench
+from keybench.rigs.hands import describe_screen
+from keybench.rigs.link import PoweredOff
+from keybench.steps import flows
+from keybench.steps.context import ScenarioContext
+from keybench.steps.phrases import MAX_PIN_ATTEMPTS, attempts_left_line
 
 WRONG_PIN = "000000"
 MAX_ATTEMPTS = MAX_PIN_ATTEMPTS

@@ -6,19 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from rigs.app.companion import CompanionApp
-from rigs.bench import Bench
-from rigs import guard
-from rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError
-from rigs.doctor import BROKEN, open_checked
-from rigs.operator import NeedsOperator
-from steps.context import ScenarioContext
-from steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
-from steps import verdict
-from steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
+from keybench.rigs.app.companion import CompanionApp
+from keybench.rigs.bench import Bench
+from keybench.rigs import guard
+from keybench.rigs.config import KNOWN_CAPABILITIES, RigConfig, RigError
+from keybench.rigs.doctor import BROKEN, open_checked
+from keybench.rigs.operator import NeedsOperator
+from keybench.steps.context import ScenarioContext
+from keybench.steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
+from keybench.steps import verdict
+from keybench.steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
-pytest_plugins = ["steps.pin_steps", "steps.device_steps", "steps.wallet_steps", "steps.app_steps",
-                  "steps.backup_steps", "steps.cucumber", "steps.tags", "steps.collect", "steps.suggest"]
+pytest_plugins = [f"keybench.steps.{name}" for name in (
+    "pin_steps", "device_steps", "wallet_steps", "app_steps", "backup_steps",  # the step library
+    "cucumber", "tags", "collect", "suggest",  # the report, free tags, features by path, did-you-mean
+)]
 
 SUITE_TAGS = {
     "pairing": "first pairing and binding",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from steps.catalogue import StepEntry, all_steps
+from keybench.steps.catalogue import StepEntry, all_steps
 
 SUGGESTIONS = 3
 

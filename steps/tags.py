@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from pytest_bdd.parser import Feature
 
-from rigs.config import KNOWN_CAPABILITIES
-from rigs.guard import WIPE_TAG
+from keybench.rigs.config import KNOWN_CAPABILITIES
+from keybench.rigs.guard import WIPE_TAG
 
 NEEDS = "needs_"
 KEYBENCH_TAGS = tuple(sorted(f"{NEEDS}{cap}" for cap in KNOWN_CAPABILITIES)) + (WIPE_TAG,)

@@ -16,9 +16,9 @@ from collections import Counter
 
 import pytest
 
-from rigs.config import RigConfig, RigError, RigUnavailable, load_rig
-from rigs.doctor import BROKEN, Verdict
-from rigs.registry import target_class
+from keybench.rigs.config import RigConfig, RigError, RigUnavailable, load_rig
+from keybench.rigs.doctor import BROKEN, Verdict
+from keybench.rigs.registry import target_class
 
 BAD_RIG_FILE, BENCH_BROKEN, NOT_INSTALLED = Verdict.BAD_RIG_FILE, Verdict.BENCH_BROKEN, Verdict.NOT_INSTALLED
 NOTHING_RAN = 5  # pytest's own "no tests ran"
@@ -78,7 +78,7 @@ class KeybenchRun:
         except RigUnavailable as exc:
             if not self.config.getoption("--allow-missing-rig"):
                 return NOT_INSTALLED, (f"keybench: rig {self.rig_option!r} cannot run here: {exc} "
-                                       f"(`python -m rigs doctor --rig {self.rig_option}` checks it; "
+                                       f"(`python -m keybench.rigs doctor --rig {self.rig_option}` checks it; "
                                        f"--allow-missing-rig skips its scenarios instead)")
             self.missing_tool = f"rig {self.rig_name!r} {NOT_AVAILABLE}: {exc}"
         except RigError as exc:  # a bad rig file, an unknown rig or target, settings the target refuses

@@ -5,12 +5,12 @@ from bip_utils import Bip32Secp256k1
 from mnemonic import Mnemonic
 from pytest_bdd import parsers, then, when
 
-from protocol.imkey import Aid
-from rigs.bench import Bench
-from rigs.hands import describe_screen
-from steps import flows
-from steps.context import ScenarioContext
-from steps.phrases import PHRASES, app_on
+from keybench.protocol.imkey import Aid
+from keybench.rigs.bench import Bench
+from keybench.rigs.hands import describe_screen
+from keybench.steps import flows
+from keybench.steps.context import ScenarioContext
+from keybench.steps.phrases import PHRASES, app_on
 
 # The keys a restore is checked on: ETH accounts, BTC legacy, nested and native segwit, and testnet.
 KEY_PATHS = [

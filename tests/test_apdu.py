@@ -1,8 +1,8 @@
 import pytest
 
-from protocol.apdu import ApduLengthError, Command, Response
-from protocol.imkey import firmware_version_text, path_is_valid, se_pubkey_from_certificate
-from protocol.status import SW, describe
+from keybench.protocol.apdu import ApduLengthError, Command, Response
+from keybench.protocol.imkey import firmware_version_text, path_is_valid, se_pubkey_from_certificate
+from keybench.protocol.status import SW, describe
 
 
 @pytest.mark.parametrize("raw, expected", [

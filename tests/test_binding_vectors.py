@@ -1,6 +1,6 @@
 """The imKey SDK's vectors (docs/imkey-facts.md, "Binding"), and the binding proof both ways."""
-from protocol import binding
-from rigs.app.keyfile import KeyFile
+from keybench.protocol import binding
+from keybench.rigs.app.keyfile import KeyFile
 
 SEID, SN = "19060000000200860001010000000014", "imKey01191200001"
 

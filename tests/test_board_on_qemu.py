@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from fakes.hostboard import board_rig
-from rigs.config import load_rig
-from rigs.targets.qemu import QemuTarget
+from keybench.rigs.config import load_rig
+from keybench.rigs.targets.qemu import QemuTarget
 from support import ROOT, run_pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
@@ -29,7 +29,7 @@ def qemu_board_port():
 
 def test_doctor_passes_a_board_rig_on_qemu(qemu_board_port, tmp_path):
     rig = board_rig(tmp_path, {"port": qemu_board_port}, physical=True, allowed=(SERIAL,))
-    result = subprocess.run([sys.executable, "-m", "rigs", "doctor", "--rig", str(rig)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "keybench.rigs", "doctor", "--rig", str(rig)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert SERIAL in result.stdout and "1.5.08" in result.stdout

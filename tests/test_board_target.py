@@ -11,13 +11,13 @@ import pytest
 
 from support import ROOT
 from fakes.hostboard import board_rig, host_device  # noqa: F401 - a fixture
-from protocol import imkey
-from rigs.bench import Bench
-from rigs.board import flashers
-from rigs.config import RigError, RigUnavailable, load_rig
-from rigs.doctor import check_device
-from rigs.operator import install_prompt
-from rigs.targets.board import BoardTarget
+from keybench.protocol import imkey
+from keybench.rigs.bench import Bench
+from keybench.rigs.board import flashers
+from keybench.rigs.config import RigError, RigUnavailable, load_rig
+from keybench.rigs.doctor import check_device
+from keybench.rigs.operator import install_prompt
+from keybench.rigs.targets.board import BoardTarget
 
 FAKE_FLASHER = ROOT / "tests" / "fakes" / "flasher.py"
 ELF = "firmware/build/stm32f4/keybench.elf"

@@ -1,15 +1,15 @@
 """Device information APDUs, the BLE name's persistence, and determinism by seed."""
 import pytest
 
-from protocol import imkey
-from protocol.debuglink import Op
-from protocol.status import SW
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link
-from rigs.targets.sim import LoopbackTransport
-from simulator.device import Device
-from simulator.server import StreamEndpoint
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.protocol.status import SW
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link
+from keybench.rigs.targets.sim import LoopbackTransport
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
 
 
 def open_device(seed: int) -> tuple[Device, Link, DeviceUser]:
@@ -63,7 +63,7 @@ def test_every_word_count_creates_a_valid_mnemonic(count):
 
 
 def test_an_unexpected_words_screen_never_puts_the_words_in_an_error():
-    from rigs.device_user import DeviceRefused
+    from keybench.rigs.device_user import DeviceRefused
 
     _, _, user = open_device(2)
     user.set_pin("123456")

@@ -1,4 +1,4 @@
-"""Rig preflight: `python -m rigs doctor` on every rig file in rigs/, its exit codes and wording, and the same
+"""Rig preflight: `python -m keybench.rigs doctor` on every rig file in rigs/, its exit codes and wording, and the same
 check at the start of a pytest run."""
 import os
 import re
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from support import ROOT, run_pytest, write_rig
-from rigs.__main__ import main
-from rigs.doctor import Verdict
+from keybench.rigs.__main__ import main
+from keybench.rigs.doctor import Verdict
 
 RIG_FILES = sorted((ROOT / "rigs").glob("*.toml"))
 WORDING = {
@@ -22,13 +22,13 @@ WORDING = {
 
 
 def doctor(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rigs", "doctor", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "keybench.rigs", "doctor", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, env=env)
 
 
 def renode_installed() -> bool:
-    from rigs.config import RigUnavailable
-    from rigs.renode.locate import find_renode
+    from keybench.rigs.config import RigUnavailable
+    from keybench.rigs.renode.locate import find_renode
     try:
         find_renode()
         return True

@@ -1,8 +1,8 @@
 """The flash model and the record log on it, with power cuts at every write."""
 import pytest
 
-from simulator.flash import Flash, PowerCut
-from simulator.storage import HEADER_LEN, Key, RecordStore
+from keybench.simulator.flash import Flash, PowerCut
+from keybench.simulator.storage import HEADER_LEN, Key, RecordStore
 
 
 def small_flash() -> Flash:

@@ -2,7 +2,7 @@ import zlib
 
 import pytest
 
-from protocol.framing import MAX_PAYLOAD, Channel, ErrorCode, Frame, FrameDecoder, FrameError
+from keybench.protocol.framing import MAX_PAYLOAD, Channel, ErrorCode, Frame, FrameDecoder, FrameError
 
 
 def test_frame_layout_is_as_documented():

@@ -7,12 +7,12 @@ import pytest
 
 from support import run_pytest
 from fakes.hostboard import board_rig, host_device  # noqa: F401 - a fixture
-from protocol import imkey
-from rigs.config import RigError, load_rig
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link
-from rigs.serial_transport import SerialTransport
+from keybench.protocol import imkey
+from keybench.rigs.config import RigError, load_rig
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link
+from keybench.rigs.serial_transport import SerialTransport
 
 SERIAL = "imKey01191200001"  # what the reference firmware answers to 80CA004400
 

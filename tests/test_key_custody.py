@@ -4,10 +4,10 @@ import pytest
 from bip_utils import Bip32Secp256k1
 from mnemonic import Mnemonic
 
-from protocol import imkey
-from protocol.framing import Channel
-from rigs.link import Exchange
-from steps.key_custody import HostTraffic, leaks
+from keybench.protocol import imkey
+from keybench.protocol.framing import Channel
+from keybench.rigs.link import Exchange
+from keybench.steps.key_custody import HostTraffic, leaks
 
 WORDS = "legal winner thank year wave sausage worth useful legal winner thank yellow".split()
 ETH_PATH = "m/44'/60'/0'/0/0"

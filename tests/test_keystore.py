@@ -8,9 +8,9 @@ import eth_keyfile
 import pytest
 from eth_utils import keccak
 
-from rigs.app import accounts, keystore
-from rigs.app.keystore import KeystoreError
-from rigs.app.secret import Secret
+from keybench.rigs.app import accounts, keystore
+from keybench.rigs.app.keystore import KeystoreError
+from keybench.rigs.app.secret import Secret
 
 # https://ethereum.org/developers/docs/data-structures-and-encoding/web3-secret-storage/ (test vectors)
 VECTOR_PASSWORD = "testpassword"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import imkey
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, error_frame
-from rigs import link as link_module
-from rigs.config import RigError
-from rigs.link import Link, SessionSyncFailed
-from rigs.targets.sim import LoopbackTransport
-from rigs.transport import Transport
-from simulator.device import Device
-from simulator.server import StreamEndpoint
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, error_frame
+from keybench.rigs import link as link_module
+from keybench.rigs.config import RigError
+from keybench.rigs.link import Link, SessionSyncFailed
+from keybench.rigs.targets.sim import LoopbackTransport
+from keybench.rigs.transport import Transport
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
 
 SERIAL_NUMBER = bytes.fromhex("80CA004400")
 

@@ -23,7 +23,7 @@ def pytest_bdd_after_scenario(request, feature, scenario):
     out = os.environ.get(SECRETS_OUT)
     if not out:
         return
-    from steps.backup_steps import PASSWORDS
+    from keybench.steps.backup_steps import PASSWORDS
 
     ctx = request.getfixturevalue("ctx")
     notes = request.getfixturevalue("wallet_notes")
@@ -113,7 +113,7 @@ def test_a_failing_scenario_reports_no_secret_even_with_locals_shown(tmp_path):
     probe.mkdir()
     (probe / "probe.feature").write_text(PROBE_FEATURE)
     (probe / "test_probe.py").write_text('from pytest_bdd import scenarios\n\nscenarios("probe.feature")\n')
-    result, secrets = run_child(tmp_path, str(probe), "-p", "steps.plugin", "--rig", "sim", "-vv", "-l",
+    result, secrets = run_child(tmp_path, str(probe), "-p", "keybench.steps.plugin", "--rig", "sim", "-vv", "-l",
                                 "--tb=long", "--gherkin-terminal-reporter", "--rootdir", str(probe),
                                 "--evidence", str(tmp_path / "evidence"), cwd=probe)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]

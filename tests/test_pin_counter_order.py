@@ -1,13 +1,13 @@
 """The wrong-PIN count reaches storage before the PIN is compared (white-box: the black-box scenarios cannot
 tell a device that compares first from one that counts first)."""
-import simulator.device as device_module
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link
-from rigs.targets.sim import LoopbackTransport
-from simulator.device import Device
-from simulator.server import StreamEndpoint
-from simulator.storage import Key
+import keybench.simulator.device as device_module
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link
+from keybench.rigs.targets.sim import LoopbackTransport
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
+from keybench.simulator.storage import Key
 
 
 def test_count_is_written_before_compare(monkeypatch):

@@ -34,7 +34,7 @@ NOT_RUN = {
 SERVERS = {"keybench sim serve --tcp 127.0.0.1:47321 --seed 1"}
 NEEDS_SERVER = {"scripts/run-features --rig sim-tcp", "pytest features --rig sim-tcp"}
 # Renode is not packaged here: without it the README promises exit 4 and the doctor's hint.
-WITHOUT_RENODE = {"python -m rigs doctor --rig renode-stm32f4", "pytest features --rig renode-stm32f4"}
+WITHOUT_RENODE = {"python -m keybench.rigs doctor --rig renode-stm32f4", "pytest features --rig renode-stm32f4"}
 # Commands that write a tracked file: it must be what the repository already holds.
 WRITES = {"keybench steps --markdown -o docs/steps.md": "docs/steps.md"}
 

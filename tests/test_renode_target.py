@@ -12,11 +12,11 @@ import pytest
 
 from support import ROOT, write_rig
 from fakes.renode import FakeRenode, serve
-from rigs.config import RigError, RigUnavailable, load_rig
-from rigs.renode.locate import find_renode
-from rigs.renode.robot import RobotClient, RobotError
-from rigs.renode.session import VECTOR_TABLE, RenodeSession
-from rigs.targets.renode import RenodeTarget
+from keybench.rigs.config import RigError, RigUnavailable, load_rig
+from keybench.rigs.renode.locate import find_renode
+from keybench.rigs.renode.robot import RobotClient, RobotError
+from keybench.rigs.renode.session import VECTOR_TABLE, RenodeSession
+from keybench.rigs.targets.renode import RenodeTarget
 
 PLATFORM = ROOT / "rigs" / "renode" / "stm32f4_discovery.repl"
 ELF = ROOT / "firmware" / "build" / "stm32f4" / "keybench.elf"

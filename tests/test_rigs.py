@@ -4,8 +4,8 @@ import re
 import pytest
 
 from support import ROOT, run_pytest, write_rig
-from rigs.config import BadRigFile, RigError, load_rig
-from rigs.registry import known_targets, target_class
+from keybench.rigs.config import BadRigFile, RigError, load_rig
+from keybench.rigs.registry import known_targets, target_class
 
 
 @pytest.mark.parametrize("rig_file", sorted((ROOT / "rigs").glob("*.toml")), ids=lambda p: p.stem)

@@ -1,10 +1,10 @@
-"""The serial target through pyserial's socket:// URL against `python -m simulator serve`."""
+"""The serial target through pyserial's socket:// URL against `python -m keybench.simulator serve`."""
 import re
 
 from support import run_pytest, write_rig
-from protocol import imkey
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
-from rigs.serial_transport import SerialTransport
+from keybench.protocol import imkey
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
+from keybench.rigs.serial_transport import SerialTransport
 
 FULL_CAPS = ["debug_link", "power_cut", "power_cycle", "factory_erase", "destructive"]
 

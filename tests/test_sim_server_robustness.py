@@ -1,4 +1,4 @@
-"""`python -m simulator serve --tcp` against clients that misbehave (issue 12), from the outside: raw sockets
+"""`python -m keybench.simulator serve --tcp` against clients that misbehave (issue 12), from the outside: raw sockets
 against a real server process, bytes as docs/protocol.md section 1 describes them."""
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from support import ROOT, read_line, stop
-from protocol import imkey
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
-from protocol.status import SW
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link, PoweredOff, SessionSyncFailed
-from rigs.serial_transport import SerialTransport
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
+from keybench.protocol.status import SW
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link, PoweredOff, SessionSyncFailed
+from keybench.rigs.serial_transport import SerialTransport
 
 SCREEN = Frame(Channel.DEBUG, 0x44, bytes([Op.SCREEN])).encode()
 
@@ -67,7 +67,7 @@ def serve(tmp_path):
     def start(*options: str) -> Server:
         log = tmp_path / f"server{len(started)}.log"
         with log.open("w") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
+            proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
                                      "1", *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
         started.append(proc)
         line = read_line(proc.stdout, timeout=20)
@@ -198,7 +198,7 @@ def test_an_idle_client_is_closed_after_the_idle_timeout_and_no_longer_blocks_ot
 
 
 def test_a_bad_idle_timeout_is_refused_with_a_clear_message():
-    result = subprocess.run([sys.executable, "-m", "simulator", "serve", "--tcp", "127.0.0.1:0", "--idle-timeout",
+    result = subprocess.run([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--idle-timeout",
                              "-3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--idle-timeout" in result.stderr and "-3" in result.stderr
 

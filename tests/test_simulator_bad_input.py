@@ -1,18 +1,18 @@
 """Bad input gets a clear status or error frame; the device's state (storage, screen, RAM) is unchanged."""
 import pytest
 
-from protocol import imkey
-from protocol.apdu import Response
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
-from protocol.imkey import Aid
-from protocol.status import SW
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link
-from rigs.targets.sim import LoopbackTransport
-from simulator.device import Device
-from simulator.server import StreamEndpoint
+from keybench.protocol import imkey
+from keybench.protocol.apdu import Response
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder, parse_error
+from keybench.protocol.imkey import Aid
+from keybench.protocol.status import SW
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link
+from keybench.rigs.targets.sim import LoopbackTransport
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
 
 
 @pytest.fixture
@@ -209,7 +209,7 @@ def test_a_device_that_is_off_says_so(device):
     link.debug_ok(Op.CHOOSE, b"Settings")
     link.debug_ok(Op.CHOOSE, b"Reset device")
     link.debug_ok(Op.TYPE, b"111111")
-    from rigs.link import PoweredOff
+    from keybench.rigs.link import PoweredOff
 
     with pytest.raises(PoweredOff, match="powered_off"):
         link.debug(Op.PRESS, b"\x01")
@@ -222,7 +222,7 @@ def test_a_device_that_is_off_says_so(device):
 
 @pytest.mark.parametrize("cut_at", [1, 2])
 def test_a_power_cut_while_storing_a_new_wallet_never_leaves_a_wallet_without_its_binding_code(cut_at):
-    from rigs.link import PoweredOff
+    from keybench.rigs.link import PoweredOff
 
     dev = Device(seed=11)
     link = Link(LoopbackTransport(StreamEndpoint(dev)))

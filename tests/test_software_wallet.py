@@ -8,17 +8,17 @@ import pytest
 from bip_utils import Bip44, Bip44Changes, Bip44Coins, Bip84, Bip84Coins, WifEncoder
 from mnemonic import Mnemonic
 
-from protocol import imkey
-from rigs.app import accounts, keystore
-from rigs.app.companion import AppError, CompanionApp
-from rigs.app.secret import Secret
-from rigs.app.software_wallet import SoftwareWallets
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.link import Link
-from rigs.targets.sim import LoopbackTransport
-from simulator.device import Device
-from simulator.server import StreamEndpoint
+from keybench.protocol import imkey
+from keybench.rigs.app import accounts, keystore
+from keybench.rigs.app.companion import AppError, CompanionApp
+from keybench.rigs.app.secret import Secret
+from keybench.rigs.app.software_wallet import SoftwareWallets
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.link import Link
+from keybench.rigs.targets.sim import LoopbackTransport
+from keybench.simulator.device import Device
+from keybench.simulator.server import StreamEndpoint
 
 PASSWORD = "unit-test-Pass-1"
 NEW_PASSWORD = "unit-test-Pass-2"

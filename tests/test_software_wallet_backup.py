@@ -11,10 +11,10 @@ import eth_keyfile
 from bip_utils import Bip44, Bip44Changes, Bip44Coins
 from mnemonic import Mnemonic
 
-from rigs.app import accounts
-from rigs.app.companion import CompanionApp
-from rigs.app.secret import Secret
-from rigs.app.software_wallet import SoftwareWallets
+from keybench.rigs.app import accounts
+from keybench.rigs.app.companion import CompanionApp
+from keybench.rigs.app.secret import Secret
+from keybench.rigs.app.software_wallet import SoftwareWallets
 
 PASSWORD = Secret("journey-Pass-1")
 

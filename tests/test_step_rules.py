@@ -32,7 +32,7 @@ BACKEND_NAMES = {"rig", "target", "capabilities", "has", "physical", "sleep"}
 
 @dataclass
 class Module:
-    name: str  # "steps.app_steps"
+    name: str  # "steps.app_steps", as the repository lays it out
     tree: ast.Module
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
     steps: dict[str, set[str]] = field(default_factory=dict)  # step function -> {"given", "when", "then"}
@@ -88,20 +88,22 @@ def dotted(node: ast.AST) -> str | None:
 
 
 def imported_names(module: Module) -> dict[str, tuple[str, str | None]]:
-    """Local name -> (module, attribute) for `from steps.x import y` (attribute y) and `from steps import x`."""
+    """Local name -> (module, attribute) for `from keybench.steps.x import y` (attribute y) and
+    `from keybench.steps import x`; modules are named as in the repository (steps.x)."""
     names = {}
     for node in ast.walk(module.tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "steps":
+        source = (node.module or "").removeprefix("keybench.") if isinstance(node, ast.ImportFrom) else ""
+        if source.split(".")[0] == "steps":
             for alias in node.names:
                 local = alias.asname or alias.name
-                if node.module == "steps":
+                if source == "steps":
                     names[local] = (f"steps.{alias.name}", None)
                 else:
-                    names[local] = (node.module, alias.name)
+                    names[local] = (source, alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.startswith("steps."):
-                    names[alias.asname or alias.name] = (alias.name, None)
+                if alias.name.removeprefix("keybench.").startswith("steps."):
+                    names[alias.asname or alias.name] = (alias.name.removeprefix("keybench."), None)
     return names
 
 
@@ -267,7 +269,7 @@ def test_a_failing_step_shows_the_whole_screen():
 BAD = {
     "steps.a_steps": '''
 from pytest_bdd import given, then, when, parsers
-from steps import flows
+from keybench.steps import flows
 
 @when(parsers.parse("{app:App} connects"))
 def connect(phones, ctx, app):
@@ -309,8 +311,8 @@ def slept(bench):
         time.sleep(1)
 ''',
     "steps.b_steps": '''
-from steps.a_steps import connect
-from steps import a_steps
+from keybench.steps.a_steps import connect
+from keybench.steps import a_steps
 
 def helper(phones, ctx):
     a_steps.pair(None, phones, ctx)

@@ -14,12 +14,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import Channel, Frame  # noqa: E402
-from simulator.device import Device  # noqa: E402
-from simulator.flash import Flash, PowerCut  # noqa: E402
-from simulator.storage import Key  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import Channel, Frame  # noqa: E402
+from keybench.simulator.device import Device  # noqa: E402
+from keybench.simulator.flash import Flash, PowerCut  # noqa: E402
+from keybench.simulator.storage import Key  # noqa: E402
 
 WORDS = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 PATHS = ["m/44'/60'/0'/0/0", "m/44'/0'/0'/0/1", "m/0/1", "m//0", "m/2147483648"]

@@ -20,10 +20,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import Channel, Frame, FrameDecoder, FrameError  # noqa: E402
-from simulator.device import Device  # noqa: E402
-from simulator.server import StreamEndpoint  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import Channel, Frame, FrameDecoder, FrameError  # noqa: E402
+from keybench.simulator.device import Device  # noqa: E402
+from keybench.simulator.server import StreamEndpoint  # noqa: E402
 
 SENTINEL_SEQ = 0xEE
 SCREEN_REQ = Frame(Channel.DEBUG, SENTINEL_SEQ, bytes([Op.SCREEN])).encode()

@@ -19,9 +19,9 @@ for p in (str(REPO), str(Path(__file__).resolve().parent)):
         sys.path.insert(0, p)
 
 from hostdev import HostDevice  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from rigs.config import RigConfig  # noqa: E402
-from rigs.link import Link  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.rigs.config import RigConfig  # noqa: E402
+from keybench.rigs.link import Link  # noqa: E402
 
 BACKENDS = ("host", "qemu")
 
@@ -66,7 +66,7 @@ class HostFw(FwDevice):
 
     def power_cycle(self) -> None:
         """Kill the process and start it again on the same storage; the same Link object carries on."""
-        from protocol.framing import FrameDecoder
+        from keybench.protocol.framing import FrameDecoder
         self.link.close()
         self.dev.restart()
         self.link.transport = self.dev.transport()
@@ -90,7 +90,7 @@ class QemuFw(FwDevice):
 
     def __init__(self, **settings):
         super().__init__()
-        from rigs.targets.qemu import QemuTarget
+        from keybench.rigs.targets.qemu import QemuTarget
         rig = RigConfig(name="firmware-tests", target="qemu",
                         capabilities=frozenset({"debug_link", "power_cut", "power_cycle", "factory_erase"}),
                         settings={"build": "always", **settings})

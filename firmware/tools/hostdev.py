@@ -69,7 +69,7 @@ class HostDevice:
         return f"socket://127.0.0.1:{self.port}"
 
     def transport(self):
-        from rigs.serial_transport import SerialTransport
+        from keybench.rigs.serial_transport import SerialTransport
         return SerialTransport(self.url)
 
     def restart(self) -> None:

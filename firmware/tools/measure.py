@@ -12,8 +12,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fwdevices import HostFw, QemuFw  # noqa: E402
-from protocol import binding, imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
+from keybench.protocol import binding, imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
 
 MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 

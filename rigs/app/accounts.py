@@ -9,9 +9,9 @@ from __future__ import annotations
 from bip_utils import Bip32Secp256k1, Secp256k1PrivateKey, WifDecoder, WifEncoder, WifPubKeyModes
 from mnemonic import Mnemonic
 
-from protocol.imkey import Aid
-from rigs.app.companion import address_of
-from rigs.app.secret import Secret, plain
+from keybench.protocol.imkey import Aid
+from keybench.rigs.app.companion import address_of
+from keybench.rigs.app.secret import Secret, plain
 
 ETH, BTC = "ETH", "BTC"
 CHAINS = (ETH, BTC)

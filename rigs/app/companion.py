@@ -5,10 +5,10 @@ import hashlib
 
 from bip_utils import EthAddrEncoder, P2PKHAddrEncoder, P2SHAddrEncoder, P2WPKHAddrEncoder
 
-from protocol import binding, imkey
-from protocol.imkey import Aid, BindStatus
-from rigs.app.keyfile import KeyFile
-from rigs.link import Link
+from keybench.protocol import binding, imkey
+from keybench.protocol.imkey import Aid, BindStatus
+from keybench.rigs.app.keyfile import KeyFile
+from keybench.rigs.link import Link
 
 
 class AppError(Exception):
@@ -27,7 +27,7 @@ class CompanionApp:
         self.entropy = entropy
         self.storage: dict[str, bytes] = {}
         self.installs = 1
-        from rigs.app.software_wallet import SoftwareWallets  # here: that module imports AppError from this one
+        from keybench.rigs.app.software_wallet import SoftwareWallets  # here: that module imports AppError from this one
 
         self.wallets = SoftwareWallets(self.storage)  # app-held wallets live in the phone's storage
 
@@ -97,7 +97,7 @@ class CompanionApp:
 
     def advanced_options(self, coin: Aid) -> tuple[str, ...]:
         """The "Advanced" export options of the imKey's account for `coin`: none, its keys never leave the device."""
-        from rigs.app.accounts import advanced_options
+        from keybench.rigs.app.accounts import advanced_options
 
         if self.connect() is not BindStatus.BOUND_THIS:
             raise AppError("not_connected", "the app has no imKey account: pair the device with this app first")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol import binding
+from keybench.protocol import binding
 
 PRIV, PUB = 32, 65
 SESSION = 16

@@ -22,8 +22,8 @@ from Crypto.Hash import keccak
 from Crypto.Protocol.KDF import scrypt
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from rigs.app import accounts
-from rigs.app.secret import Secret, plain
+from keybench.rigs.app import accounts
+from keybench.rigs.app.secret import Secret, plain
 
 VERSION = 3
 CIPHER = "aes-128-ctr"

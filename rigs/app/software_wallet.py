@@ -20,10 +20,10 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from rigs.app import accounts, keystore
-from rigs.app.accounts import BTC, ETH
-from rigs.app.companion import AppError
-from rigs.app.secret import Secret, plain
+from keybench.rigs.app import accounts, keystore
+from keybench.rigs.app.accounts import BTC, ETH
+from keybench.rigs.app.companion import AppError
+from keybench.rigs.app.secret import Secret, plain
 
 STORAGE_PREFIX = "wallet/"
 PASSWORD_MIN_CHARS = 8

@@ -19,9 +19,9 @@ from bleak import BleakClient, BleakScanner
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.exc import BleakError
 
-from protocol.ble_fragments import FragmentError, Reassembler, fragment
-from rigs.ble.loop import LoopThread
-from rigs.transport import TransportError
+from keybench.protocol.ble_fragments import FragmentError, Reassembler, fragment
+from keybench.rigs.ble.loop import LoopThread
+from keybench.rigs.transport import TransportError
 
 log = logging.getLogger("keybench.ble")
 

@@ -8,10 +8,10 @@
 """
 from __future__ import annotations
 
-from protocol.debuglink import Op
-from protocol.framing import MAX_PAYLOAD, Channel, Frame, FrameDecoder, FrameError
-from rigs.ble.connection import BleConnection
-from rigs.transport import Transport, TransportError
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import MAX_PAYLOAD, Channel, Frame, FrameDecoder, FrameError
+from keybench.rigs.ble.connection import BleConnection
+from keybench.rigs.transport import Transport, TransportError
 
 
 class NoDebugLink(TransportError):

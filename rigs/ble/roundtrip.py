@@ -1,6 +1,6 @@
-"""APDU round-trip timing on any rig, for benchmarks: `python -m rigs.ble.roundtrip [RIG] [COUNT]`.
+"""APDU round-trip timing on any rig, for benchmarks: `python -m keybench.rigs.ble.roundtrip [RIG] [COUNT]`.
 
-    from rigs.ble.roundtrip import measure
+    from keybench.rigs.ble.roundtrip import measure
     measure("sim-ble", count=500)  # {'rig': 'sim-ble', 'count': 500, 'median_ms': ..., 'p99_ms': ..., ...}
 
 A round trip is one Link.apdu(): the request's fragments out, the answer's fragments back, reassembled.
@@ -12,9 +12,9 @@ import statistics
 import sys
 import time
 
-from protocol import imkey
-from rigs.bench import Bench
-from rigs.config import load_rig
+from keybench.protocol import imkey
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import load_rig
 
 # Small and larger answers: lifecycle (1 byte + SW), SE id (16 bytes + SW)
 DEFAULT_APDUS = (imkey.LIFECYCLE, imkey.SE_ID)

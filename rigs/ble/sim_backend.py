@@ -2,7 +2,7 @@
 
 Injected through bleak's public API: `BleakClient(device, backend=SimBleakClient, sim=...)` and
 `BleakScanner(backend=SimBleakScanner, sim=...)`, where `sim` is an in-process `simulator.ble_air.Air` or
-"tcp://HOST:PORT" of `python -m simulator serve-ble`. bleak passes the extra keyword arguments through, so the
+"tcp://HOST:PORT" of `python -m keybench.simulator serve-ble`. bleak passes the extra keyword arguments through, so the
 harness code above is the same that drives a real device through BlueZ, CoreBluetooth or WinRT.
 
 The client speaks ATT to the peripheral (MTU exchange, write request/command, notifications, CCCD writes, one
@@ -23,8 +23,8 @@ from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback,
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
 
-from simulator.ble_air import LinkClosed, Sim, advertisements, open_link
-from simulator.ble_wire import CCCD_UUID, DEFAULT_ATT_MTU, MAX_ATT_MTU, Op, json_body, parse_u16, pdu, u16
+from keybench.simulator.ble_air import LinkClosed, Sim, advertisements, open_link
+from keybench.simulator.ble_wire import CCCD_UUID, DEFAULT_ATT_MTU, MAX_ATT_MTU, Op, json_body, parse_u16, pdu, u16
 
 log = logging.getLogger("keybench.ble.sim")
 

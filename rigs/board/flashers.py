@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from rigs.config import RigError, RigUnavailable
+from keybench.rigs.config import RigError, RigUnavailable
 
 FLASH_BASE = "0x08000000"
 

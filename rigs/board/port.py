@@ -2,10 +2,10 @@
 pyserial port under it is closed and opened again after a power cycle."""
 from __future__ import annotations
 
-from rigs.board.usb import wait_for_path
-from rigs.config import RigError
-from rigs.serial_transport import SerialTransport
-from rigs.transport import Transport, TransportError
+from keybench.rigs.board.usb import wait_for_path
+from keybench.rigs.config import RigError
+from keybench.rigs.serial_transport import SerialTransport
+from keybench.rigs.transport import Transport, TransportError
 
 
 class BoardPort(Transport):

@@ -2,9 +2,9 @@
 bench operator. The command is an argv list, never a shell string, and runs with a timeout."""
 from __future__ import annotations
 
-from rigs.board.usb import run_tool
-from rigs.config import RigError
-from rigs.operator import OperatorRequest, ask
+from keybench.rigs.board.usb import run_tool
+from keybench.rigs.config import RigError
+from keybench.rigs.operator import OperatorRequest, ask
 
 
 def run_power_command(argv: list[str], timeout: float, what: str) -> None:

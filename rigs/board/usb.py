@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rigs.config import RigError
+from keybench.rigs.config import RigError
 
 POLL_S = 0.1  # how often a vanished port is looked for: it is an external process's readiness
 

@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from rigs.config import RigUnavailable
+from keybench.rigs.config import RigUnavailable
 
 INSTALL_HINT = (
     "install Renode (it is on neither Debian nor PyPI): the portable Linux package "

@@ -10,7 +10,7 @@ import http.client
 import xmlrpc.client
 from typing import Any
 
-from rigs.config import RigError
+from keybench.rigs.config import RigError
 
 
 class RobotError(RigError):

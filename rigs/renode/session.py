@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from rigs.process import end_process
-from rigs.config import RigError
-from rigs.renode.robot import RobotClient, RobotError
+from keybench.rigs.process import end_process
+from keybench.rigs.config import RigError
+from keybench.rigs.renode.robot import RobotClient, RobotError
 
 MACHINE = "keybench"
 TERMINAL = "kbuart"

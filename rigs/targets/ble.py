@@ -2,7 +2,7 @@
 
 [settings] (docs/ble.md; docs/rig-templates/bench-ble.toml is a commented template for a real device):
 `simulator` = "" drives a real device through the platform's bleak backend; "in-process" builds the simulated
-device and peripheral in this process; "tcp://HOST:PORT" reaches `python -m simulator serve-ble`. Either way
+device and peripheral in this process; "tcp://HOST:PORT" reaches `python -m keybench.simulator serve-ble`. Either way
 the harness side is the same bleak.BleakClient/BleakScanner code, only `backend=` differs.
 
 Without the debug_link capability the physical side is a bench operator (rigs/operator.py), power included:
@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rigs.ble.connection import WRITE_MODES, BleConnection, BleSpec
-from rigs.ble.payload import ApduOverBle, FramesOverBle
-from rigs.config import BadRigFile, RigConfig, RigError, settings_dataclass
-from rigs.operator import DEFAULT_OPERATOR_TIMEOUT_S, OperatorPower
-from rigs.registry import register
-from rigs.target import Target
-from rigs.transport import Transport, TransportError
+from keybench.rigs.ble.connection import WRITE_MODES, BleConnection, BleSpec
+from keybench.rigs.ble.payload import ApduOverBle, FramesOverBle
+from keybench.rigs.config import BadRigFile, RigConfig, RigError, settings_dataclass
+from keybench.rigs.operator import DEFAULT_OPERATOR_TIMEOUT_S, OperatorPower
+from keybench.rigs.registry import register
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport, TransportError
 
 PAYLOADS = ("keybench-frames", "apdu")
 DEBUG_CAPABILITIES = ("debug_link", "power_cut", "factory_erase")
@@ -89,12 +89,12 @@ class BleTarget(OperatorPower, Target):
         if not s.simulator:
             extra = {"bluez": {"adapter": s.adapter}} if s.adapter else {}
             return extra, dict(extra), s.name, s.address
-        from rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+        from keybench.rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
 
         if s.simulator == "in-process":
-            from simulator.ble_air import Air
-            from simulator.ble_peripheral import GattPeripheral
-            from simulator.device import Device
+            from keybench.simulator.ble_air import Air
+            from keybench.simulator.ble_peripheral import GattPeripheral
+            from keybench.simulator.device import Device
 
             air = Air()  # this target's own radio neighbourhood: no cross-talk between benches
             try:

@@ -12,17 +12,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from protocol import imkey
-from rigs import guard
-from rigs.board import flashers, power
-from rigs.board.port import BoardPort
-from rigs.board.usb import Retrier
-from rigs.config import BadRigFile, RigConfig, RigError, RigUnavailable, settings_dataclass
-from rigs.firmware_image import ensure_image, repo_path
-from rigs.link import Link
-from rigs.registry import register
-from rigs.target import Target
-from rigs.transport import Transport
+from keybench.protocol import imkey
+from keybench.rigs import guard
+from keybench.rigs.board import flashers, power
+from keybench.rigs.board.port import BoardPort
+from keybench.rigs.board.usb import Retrier
+from keybench.rigs.config import BadRigFile, RigConfig, RigError, RigUnavailable, settings_dataclass
+from keybench.rigs.firmware_image import ensure_image, repo_path
+from keybench.rigs.link import Link
+from keybench.rigs.registry import register
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport
 
 
 @settings_dataclass

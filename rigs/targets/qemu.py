@@ -13,15 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from protocol.debuglink import Op
-from protocol.framing import Channel, Frame, FrameDecoder
-from rigs.config import RigConfig, RigError, RigUnavailable, settings_dataclass
-from rigs.firmware_image import build_tools, ensure_image, needs_build, repo_path
-from rigs.process import end_process
-from rigs.registry import register
-from rigs.serial_transport import SerialTransport
-from rigs.target import Target
-from rigs.transport import Transport, TransportError
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, Frame, FrameDecoder
+from keybench.rigs.config import RigConfig, RigError, RigUnavailable, settings_dataclass
+from keybench.rigs.firmware_image import build_tools, ensure_image, needs_build, repo_path
+from keybench.rigs.process import end_process
+from keybench.rigs.registry import register
+from keybench.rigs.serial_transport import SerialTransport
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport, TransportError
 
 STORAGE_FILE = "keybench-storage.bin"  # the name the qemu board opens through semihosting
 PROBE_SEQS = range(0xB0, 0xC0)  # seqs of the readiness probes (stale answers are drained)

@@ -8,15 +8,15 @@ pyserial's socket:// URL. Power cycle and power on are a real power cut in the e
 from __future__ import annotations
 
 
-from rigs.config import RigConfig, RigError, settings_dataclass
-from rigs.firmware_image import ensure_image, repo_path
-from rigs.registry import register
-from rigs.renode.locate import find_renode
-from rigs.renode.robot import RobotError
-from rigs.renode.session import RenodeProcess, RenodeSession, free_port
-from rigs.serial_transport import SerialTransport
-from rigs.target import Target
-from rigs.transport import Transport
+from keybench.rigs.config import RigConfig, RigError, settings_dataclass
+from keybench.rigs.firmware_image import ensure_image, repo_path
+from keybench.rigs.registry import register
+from keybench.rigs.renode.locate import find_renode
+from keybench.rigs.renode.robot import RobotError
+from keybench.rigs.renode.session import RenodeProcess, RenodeSession, free_port
+from keybench.rigs.serial_transport import SerialTransport
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport
 
 
 @settings_dataclass

@@ -1,11 +1,11 @@
 """Any device reachable through a pyserial URL: a board's UART, an RFC 2217 bench, a simulator's TCP server."""
 from __future__ import annotations
 
-from rigs.config import settings_dataclass
-from rigs.registry import register
-from rigs.serial_transport import SerialTransport
-from rigs.target import Target
-from rigs.transport import Transport
+from keybench.rigs.config import settings_dataclass
+from keybench.rigs.registry import register
+from keybench.rigs.serial_transport import SerialTransport
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport
 
 
 @settings_dataclass

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import time
 
-from protocol.framing import INTER_BYTE_TIMEOUT_S
-from rigs.config import settings_dataclass
-from rigs.registry import register
-from rigs.target import Target
-from rigs.transport import Transport
-from simulator.device import Device
-from simulator.flash import Flash
-from simulator.server import StreamEndpoint
+from keybench.protocol.framing import INTER_BYTE_TIMEOUT_S
+from keybench.rigs.config import settings_dataclass
+from keybench.rigs.registry import register
+from keybench.rigs.target import Target
+from keybench.rigs.transport import Transport
+from keybench.simulator.device import Device
+from keybench.simulator.flash import Flash
+from keybench.simulator.server import StreamEndpoint
 
 
 class LoopbackTransport(Transport):

@@ -8,13 +8,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rigs.ble.connection import BleConnection, BleSpec
-from rigs.ble.payload import ApduOverBle, FramesOverBle
-from rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
-from rigs.link import Link
-from simulator.ble_air import Air
-from simulator.ble_peripheral import GattPeripheral
-from simulator.device import Device
+from keybench.rigs.ble.connection import BleConnection, BleSpec
+from keybench.rigs.ble.payload import ApduOverBle, FramesOverBle
+from keybench.rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+from keybench.rigs.link import Link
+from keybench.simulator.ble_air import Air
+from keybench.simulator.ble_peripheral import GattPeripheral
+from keybench.simulator.device import Device
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

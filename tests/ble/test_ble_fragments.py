@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.ble_fragments import FragmentError, Reassembler, fragment
+from keybench.protocol.ble_fragments import FragmentError, Reassembler, fragment
 
 
 def reassemble(pieces: list[bytes]) -> bytes:

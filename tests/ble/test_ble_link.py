@@ -6,13 +6,13 @@ import time
 import bleak
 import pytest
 
-from protocol import imkey
-from protocol.ble_fragments import fragment
-from protocol.debuglink import Op
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder
-from rigs.ble.connection import BleConnectError
-from rigs.ble.payload import NoDebugLink
-from rigs.transport import TransportError
+from keybench.protocol import imkey
+from keybench.protocol.ble_fragments import fragment
+from keybench.protocol.debuglink import Op
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder
+from keybench.rigs.ble.connection import BleConnectError
+from keybench.rigs.ble.payload import NoDebugLink
+from keybench.rigs.transport import TransportError
 
 
 def test_the_harness_drives_the_unmodified_bleak_client(kit):

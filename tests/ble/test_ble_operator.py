@@ -11,15 +11,15 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ble_kit import HERE, PY, ROOT, Script
-from protocol import imkey
-from protocol.debuglink import Button
-from rigs.bench import Bench
-from rigs.config import load_rig
-from rigs.device_user import DeviceUser
-from rigs.hands import DebugLinkHands
-from rigs.operator import (NeedsOperator, NoOperator, OperatorHands, OperatorRefused, OperatorRequest,
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Button
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import load_rig
+from keybench.rigs.device_user import DeviceUser
+from keybench.rigs.hands import DebugLinkHands
+from keybench.rigs.operator import (NeedsOperator, NoOperator, OperatorHands, OperatorRefused, OperatorRequest,
                            OperatorSkipped, OperatorTimeout, TerminalPrompt, ask, install_prompt, screen_lines)
-from simulator.ble_robot import SimulatedOperator
+from keybench.simulator.ble_robot import SimulatedOperator
 
 OPERATOR_RIG = str(HERE / "sim-ble-operator.toml")
 
@@ -219,7 +219,7 @@ def run_features(tmp_path, *args: str, env: dict | None = None) -> dict[str, tup
     "test_a_manual_reset_from_the_settings_menu_needs_the_right_pin",
 ])
 def test_a_scripted_operator_drives_real_scenarios(tmp_path, scenario):
-    outcomes = run_features(tmp_path, "-k", scenario, "-p", "rigs.ble.sim_operator")
+    outcomes = run_features(tmp_path, "-k", scenario, "-p", "keybench.rigs.ble.sim_operator")
     assert outcomes == {scenario: ("passed", "")}
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from ble_kit import ROOT
-from rigs.ble.roundtrip import measure, percentile
-from rigs.config import RIGS_DIR, BadRigFile, RigConfig, RigError, load_rig, settings_from
-from rigs.registry import target_class
-from rigs.targets.ble import BleSettings, BleTarget
-from simulator.ble_peripheral import SERVICE_CANDIDATES
+from keybench.rigs.ble.roundtrip import measure, percentile
+from keybench.rigs.config import RIGS_DIR, BadRigFile, RigConfig, RigError, load_rig, settings_from
+from keybench.rigs.registry import target_class
+from keybench.rigs.targets.ble import BleSettings, BleTarget
+from keybench.simulator.ble_peripheral import SERVICE_CANDIDATES
 
 TEMPLATE = ROOT / "docs" / "rig-templates" / "bench-ble.toml"
 

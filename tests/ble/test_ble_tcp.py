@@ -1,4 +1,4 @@
-"""The simulated peripheral in another process (`python -m simulator serve-ble`), reached over TCP."""
+"""The simulated peripheral in another process (`python -m keybench.simulator serve-ble`), reached over TCP."""
 from __future__ import annotations
 
 import asyncio
@@ -10,22 +10,22 @@ import time
 import pytest
 
 from ble_kit import PY, ROOT, SERVICE
-from protocol import imkey
-from protocol.debuglink import Op
-from rigs.bench import Bench
-from rigs.config import load_rig
-from rigs.ble.connection import BleConnection, BleSpec
-from rigs.ble.payload import FramesOverBle
-from rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
-from rigs.link import Link
-from rigs.transport import TransportError
-from simulator.ble_peripheral import GattPeripheral
-from simulator.ble_serve import serve_ble
-from simulator.device import Device
+from keybench.protocol import imkey
+from keybench.protocol.debuglink import Op
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import load_rig
+from keybench.rigs.ble.connection import BleConnection, BleSpec
+from keybench.rigs.ble.payload import FramesOverBle
+from keybench.rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+from keybench.rigs.link import Link
+from keybench.rigs.transport import TransportError
+from keybench.simulator.ble_peripheral import GattPeripheral
+from keybench.simulator.ble_serve import serve_ble
+from keybench.simulator.device import Device
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([PY, "-m", "simulator", "serve-ble", "--tcp", "127.0.0.1:0", "--seed", "1", *args],
+    proc = subprocess.Popen([PY, "-m", "keybench.simulator", "serve-ble", "--tcp", "127.0.0.1:0", "--seed", "1", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()  # "listening on 127.0.0.1:PORT as BLE peripheral ..."
     if not line.startswith("listening on"):
@@ -148,6 +148,6 @@ def test_a_drop_mid_exchange_over_tcp(threaded_peripheral):
 
 
 def test_serve_ble_refuses_a_bad_address():
-    result = subprocess.run([PY, "-m", "simulator", "serve-ble", "--tcp", "nonsense"], cwd=ROOT,
+    result = subprocess.run([PY, "-m", "keybench.simulator", "serve-ble", "--tcp", "nonsense"], cwd=ROOT,
                             capture_output=True, text=True, timeout=30, env={**os.environ})
     assert result.returncode == 2 and "HOST:PORT" in result.stderr

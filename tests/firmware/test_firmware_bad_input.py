@@ -10,10 +10,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
 from fwdevices import BACKENDS, open_device  # noqa: E402
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import Channel, ErrorCode, Frame, FrameDecoder  # noqa: E402
-from protocol.status import SW  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import Channel, ErrorCode, Frame, FrameDecoder  # noqa: E402
+from keybench.protocol.status import SW  # noqa: E402
 
 MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
@@ -59,8 +59,8 @@ def assert_still_serving(dev):
 
 def simulator_says(data: bytes, then_silence: bool = False) -> list:
     """The simulator's frames for the same bytes (and, optionally, 500 ms of silence after them)."""
-    from simulator.device import Device
-    from simulator.server import StreamEndpoint
+    from keybench.simulator.device import Device
+    from keybench.simulator.server import StreamEndpoint
     endpoint = StreamEndpoint(Device(seed=0))
     raw = endpoint.feed(data) + (endpoint.expire() if then_silence else b"")
     return FrameDecoder().feed(raw)

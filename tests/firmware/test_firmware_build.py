@@ -76,8 +76,8 @@ def test_stm32f4_image_boots_and_serves_under_qemu(images):
     """The DISCOVERY image runs on QEMU's STM32F405 too (its flash writes go nowhere there: QEMU's flash is
     read-only to the guest, so this checks boot, UART and dispatch, not persistence)."""
     from fwdevices import QemuFw
-    from protocol import imkey
-    from protocol.debuglink import Op
+    from keybench.protocol import imkey
+    from keybench.protocol.debuglink import Op
     dev = QemuFw(elf=str(images["stm32f4"]), build="never")
     try:
         assert dev.link.debug_ok(Op.SCREEN) == b"Set PIN\nEnter 6 to 8 digits"

@@ -12,13 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fwdevices import missing_tools  # noqa: E402
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import ErrorCode  # noqa: E402
-from protocol.status import SW  # noqa: E402
-from rigs.config import RigConfig  # noqa: E402
-from rigs.firmware_image import REPO, ensure_image  # noqa: E402
-from rigs.link import DeviceFrameError, Link  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import ErrorCode  # noqa: E402
+from keybench.protocol.status import SW  # noqa: E402
+from keybench.rigs.config import RigConfig  # noqa: E402
+from keybench.rigs.firmware_image import REPO, ensure_image  # noqa: E402
+from keybench.rigs.link import DeviceFrameError, Link  # noqa: E402
 from support import write_rig  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missing_tools("qemu") is not None, reason=f"{missing_tools('qemu')}")
@@ -46,7 +46,7 @@ def test_the_debug_link_code_is_not_in_the_image(nodebug_elf):
 
 
 def test_it_boots_under_qemu_and_rejects_every_debug_op(nodebug_elf):
-    from rigs.targets.qemu import QemuTarget
+    from keybench.rigs.targets.qemu import QemuTarget
     target = QemuTarget(RigConfig(name="nodebug", target="qemu", capabilities=frozenset({"power_cycle"}),
                                   settings={"elf": NODEBUG_ELF, "build": "never"}))
     link = Link(target.start())
@@ -66,7 +66,7 @@ def test_it_boots_under_qemu_and_rejects_every_debug_op(nodebug_elf):
 
 
 def doctor(rig_path: Path) -> tuple[int, str]:
-    from rigs.doctor import diagnose
+    from keybench.rigs.doctor import diagnose
     said: list[str] = []
     verdict = diagnose(str(rig_path), say=said.append)
     return verdict, "\n".join(said)
@@ -91,7 +91,7 @@ def test_a_rig_file_that_claims_a_debug_link_is_a_broken_bench(nodebug_elf, tmp_
 
 
 def test_every_target_builds_a_nodebug_image_with_debuglink_0():
-    from rigs.firmware_image import make_command
+    from keybench.rigs.firmware_image import make_command
     assert make_command(REPO / "firmware/build/stm32f4-nodebug/keybench.elf", "stm32f4")[3:] == [
         "stm32f4", "DEBUGLINK=0"]
     assert make_command(REPO / "firmware/build/stm32f4/keybench.elf", "stm32f4")[3:] == ["stm32f4"]

@@ -9,16 +9,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
 from fwdevices import QemuFw, missing_tools  # noqa: E402
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from rigs.config import RigConfig, RigError, RigUnavailable, load_rig  # noqa: E402
-from rigs.registry import target_class  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.rigs.config import RigConfig, RigError, RigUnavailable, load_rig  # noqa: E402
+from keybench.rigs.registry import target_class  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missing_tools("qemu") is not None, reason=f"{missing_tools('qemu')}")
 
 
 def target(**settings):
-    from rigs.targets.qemu import QemuTarget
+    from keybench.rigs.targets.qemu import QemuTarget
     return QemuTarget(RigConfig(name="t", target="qemu", capabilities=frozenset(), settings=settings))
 
 

@@ -9,10 +9,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
 from fwdevices import BACKENDS, QemuFw, missing_tools, open_device  # noqa: E402
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.framing import Channel, ErrorCode, Frame  # noqa: E402
-from protocol.status import SW  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.framing import Channel, ErrorCode, Frame  # noqa: E402
+from keybench.protocol.status import SW  # noqa: E402
 from test_firmware_bad_input import (Raw, assert_still_serving, error_of, restore_wallet,  # noqa: E402
                                     simulator_says)
 
@@ -150,8 +150,8 @@ def test_sync_after_a_previous_clients_half_sent_frame(dev):
 def test_a_new_host_on_the_qemu_line_gets_no_stale_answers():
     """QEMU's chardev passes the line from one client to the next untouched: the first leaves with answers unread
     and half a frame sent; the second's session sync (rigs/link.py) drops all of it."""
-    from rigs.link import Link
-    from rigs.serial_transport import SerialTransport
+    from keybench.rigs.link import Link
+    from keybench.rigs.serial_transport import SerialTransport
     if (why := missing_tools("qemu")) is not None:
         pytest.skip(f"firmware qemu backend unavailable: {why}")
     dev = QemuFw()
@@ -208,8 +208,8 @@ def host_device(**kw):
 
 def test_a_second_client_gets_busy_and_the_first_keeps_its_session():
     import socket
-    from protocol.framing import FrameDecoder
-    from rigs.link import Link
+    from keybench.protocol.framing import FrameDecoder
+    from keybench.rigs.link import Link
     with host_device() as d:
         first = Link(d.transport())
         assert first.apdu(imkey.LIFECYCLE).sw == SW.OK
@@ -230,7 +230,7 @@ def test_a_second_client_gets_busy_and_the_first_keeps_its_session():
 
 def test_an_idle_client_is_closed_so_the_next_one_is_served():
     import socket
-    from rigs.link import Link
+    from keybench.rigs.link import Link
     with host_device(extra_args=["--idle-timeout", "1"]) as d:
         with socket.create_connection(("127.0.0.1", d.port), timeout=5) as idle:
             idle.settimeout(5)

@@ -10,12 +10,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware" / "tools"))
 
 from fwdevices import BACKENDS, open_device  # noqa: E402
-from protocol import imkey  # noqa: E402
-from protocol.debuglink import Op  # noqa: E402
-from protocol.status import SW  # noqa: E402
-from rigs.link import PoweredOff  # noqa: E402
-from simulator.device import Device  # noqa: E402
-from simulator.server import StreamEndpoint  # noqa: E402
+from keybench.protocol import imkey  # noqa: E402
+from keybench.protocol.debuglink import Op  # noqa: E402
+from keybench.protocol.status import SW  # noqa: E402
+from keybench.rigs.link import PoweredOff  # noqa: E402
+from keybench.simulator.device import Device  # noqa: E402
+from keybench.simulator.server import StreamEndpoint  # noqa: E402
 
 PIN = "123456"
 WRONG = "999999"
@@ -172,7 +172,7 @@ def test_the_storage_area_is_laid_out_as_documented(dev):
 
 def simulate(steps: list[tuple[int, bytes]]) -> list[bytes]:
     """The simulator's answers to the same debug/host payloads (channel, payload)."""
-    from protocol.framing import Frame, FrameDecoder
+    from keybench.protocol.framing import Frame, FrameDecoder
     endpoint = StreamEndpoint(Device(seed=0))
     out = []
     for i, (channel, payload) in enumerate(steps):
@@ -184,7 +184,7 @@ def simulate(steps: list[tuple[int, bytes]]) -> list[bytes]:
 def test_compaction_when_the_sector_fills_matches_the_simulator(dev):
     """About 1,400 BLE-name records fill sector A, compact into B, fill B, compact back to A; storage write
     counts and every answer equal the simulator's, and the last name survives a power cycle."""
-    from protocol.framing import Channel
+    from keybench.protocol.framing import Channel
     steps = [(Channel.DEBUG, bytes([Op.FACTORY_ERASE]))]
     for i in range(1400):
         name = f"n{i:05d}".encode()

@@ -1,6 +1,7 @@
 """A QA project of its own in a temporary folder, the way a QA team keeps features beside keybench (issue 11).
 
-Until keybench registers its plugin through an entry point, the project's conftest names it in one line.
+keybench is installed (the run scripts install it, editable): its pytest11 entry point loads the plugin, so the
+project has no conftest line for it.
 """
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PLUGIN_LINE = 'pytest_plugins = ["steps.plugin"]\n'
 TIMEOUT_S = 300
 
 
 def make_project(folder: Path, features: dict[str, str], files: dict[str, str] | None = None) -> Path:
     """features: 'mine/x.feature' -> text, under folder/features; files: any other file, by relative path."""
-    (folder / "conftest.py").write_text(PLUGIN_LINE)
     for relative, text in {**{f"features/{k}": v for k, v in features.items()}, **(files or {})}.items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -25,10 +24,8 @@ def make_project(folder: Path, features: dict[str, str], files: dict[str, str] |
 
 
 def run(folder: Path, *command: str) -> subprocess.CompletedProcess:
-    """`python -m pytest ...` (or another module) in the project; keybench is importable as installed (or from
-    the repository, for a tree that was never installed)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    env.pop("PYTEST_ADDOPTS", None)
+    """`python -m pytest ...` (or another module) in the project, with keybench as installed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
     return subprocess.run([sys.executable, "-m", *command], cwd=folder, capture_output=True, text=True, env=env,
                           timeout=TIMEOUT_S)
 

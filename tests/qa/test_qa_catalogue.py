@@ -7,8 +7,8 @@ from pytest_bdd.feature import get_features
 from pytest_bdd.parsers import parse
 
 from qa_project import ROOT, run
-from steps import catalogue
-from steps.catalogue import CatalogueError, StepEntry
+from keybench.steps import catalogue
+from keybench.steps.catalogue import CatalogueError, StepEntry
 
 DOC = ROOT / "docs" / "steps.md"
 
@@ -50,13 +50,14 @@ def test_every_parameter_says_its_allowed_values_and_every_step_has_an_example()
 
 def test_a_step_with_an_undescribed_parameter_stops_the_catalogue():
     sentence = "the {colour} light is on"
-    entry = StepEntry(("then",), sentence, "steps.example_steps", "", (parse(sentence),))
+    entry = StepEntry(("then",), sentence, "keybench.steps.example_steps", "", (parse(sentence),))
     with pytest.raises(CatalogueError, match=r"parameter\(s\) \['colour'\].*PARAMETERS"):
         catalogue.check(entry)
 
 
 def test_an_example_its_own_step_refuses_stops_the_catalogue():
     refusing = parse("the user enters a wrong PIN {times:d} time exactly")
-    entry = StepEntry(("when",), "the user enters a wrong PIN {times:d} times", "steps.pin_steps", "", (refusing,))
+    entry = StepEntry(("when",), "the user enters a wrong PIN {times:d} times", "keybench.steps.pin_steps", "",
+                      (refusing,))
     with pytest.raises(CatalogueError, match="does not match its step"):
         catalogue.check(entry)

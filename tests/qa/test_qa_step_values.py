@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qa_project import make_project, pytest_in
-from steps import suggest
-from steps.device_steps import seconds
-from steps.phrases import check_pin_format, coin_named, lifecycle_named
+from keybench.steps import suggest
+from keybench.steps.device_steps import seconds
+from keybench.steps.phrases import check_pin_format, coin_named, lifecycle_named
 
 MISTAKES = """\
 Feature: Mistakes QA make

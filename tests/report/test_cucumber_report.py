@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from steps.cucumber_json import add_run_facts, error_message
+from keybench.steps.cucumber_json import add_run_facts, error_message
 from support import ROOT, write_rig
 
 SCHEMA = json.loads((ROOT / "tests" / "vectors" / "cucumber-jvm-schema.json").read_text())
@@ -66,7 +66,7 @@ BIND_FEATURES = 'from pytest_bdd import scenarios\n\nscenarios("probe.feature")\
 def make_project(folder: Path) -> Path:
     """A project of its own that uses the step library the way another project would (one conftest line)."""
     (folder / "features").mkdir(parents=True)
-    (folder / "conftest.py").write_text('pytest_plugins = ["steps.plugin"]\n')
+    (folder / "conftest.py").write_text('pytest_plugins = ["keybench.steps.plugin"]\n')
     (folder / "features" / "probe.feature").write_text(PROBE_FEATURE)
     (folder / "features" / "test_probe.py").write_text(BIND_FEATURES)
     write_rig(folder, RIG, "sim", ["debug_link", "factory_erase", "destructive"], {})
@@ -345,7 +345,7 @@ def test_a_failing_backup_scenario_puts_no_secret_in_the_report(tmp_path):
     probe.mkdir()
     (probe / "probe.feature").write_text(BACKUP_PROBE)
     (probe / "test_probe.py").write_text(BIND_FEATURES)
-    result, secrets = run_child(tmp_path, str(probe), "-p", "steps.plugin", "--rig", "sim", "-q", "--rootdir",
+    result, secrets = run_child(tmp_path, str(probe), "-p", "keybench.steps.plugin", "--rig", "sim", "-q", "--rootdir",
                                 str(probe), "--cucumber-report", str(tmp_path / "cucumber.json"), cwd=probe)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     [feature] = json.loads((tmp_path / "cucumber.json").read_text())

@@ -60,7 +60,7 @@ def test_a_rig_whose_tool_is_missing_ends_the_run_with_exit_4_and_the_hint(tmp_p
     result = pytest_run("features/pin", "--rig", str(path), "-q")
     assert result.returncode == 4, output(result)[-2000:]
     assert "keybench: rig" in output(result) and "cannot run here: qemu-system-nowhere not found" in output(result)
-    assert "python -m rigs doctor --rig" in output(result)
+    assert "python -m keybench.rigs doctor --rig" in output(result)
     assert len(output(result).splitlines()) <= 5, output(result)
 
 

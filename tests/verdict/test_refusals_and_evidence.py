@@ -8,11 +8,11 @@ import sys
 import pytest
 
 from support import ROOT
-from protocol.debuglink import Button
-from rigs.bench import Bench
-from rigs.config import load_rig
-from rigs.hands import ActionRefused
-from steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
+from keybench.protocol.debuglink import Button
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import load_rig
+from keybench.rigs.hands import ActionRefused
+from keybench.steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
 
 
 @pytest.fixture
@@ -76,9 +76,9 @@ def test_a_run_starts_from_an_empty_evidence_folder_and_never_empties_a_strange_
 
 
 def test_repeated_screen_reads_are_logged_once_with_a_count():
-    from protocol.debuglink import Op
-    from protocol.framing import Channel
-    from rigs.link import Exchange
+    from keybench.protocol.debuglink import Op
+    from keybench.protocol.framing import Channel
+    from keybench.rigs.link import Exchange
 
     recorder = EvidenceRecorder()
     screen = Exchange(Channel.DEBUG, bytes([Op.SCREEN]), b"\x90\x00Home")

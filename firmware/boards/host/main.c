@@ -1,5 +1,5 @@
 /* host board: the firmware core as a Linux program serving the framed protocol
- * on TCP, one client at a time (like `python -m simulator serve`), with the
+ * on TCP, one client at a time (like `python -m keybench.simulator serve`), with the
  * storage area in a file. For fast debugging and tests.
  *   keybench-device --tcp 127.0.0.1:PORT --storage PATH [--seed N] [--idle-timeout SECONDS] */
 #include <stdio.h>
