@@ -38,6 +38,9 @@ kb_firmware_tools() {
   command -v qemu-system-arm >/dev/null 2>&1 || missing+=(qemu-system-arm)
   command -v make >/dev/null 2>&1 || missing+=(make)
   command -v gcc >/dev/null 2>&1 || missing+=(gcc)
-  command -v clang >/dev/null 2>&1 || missing+=(clang)  # libFuzzer, ASan, UBSan: firmware/fuzz (docs/fuzzing.md)
+  # clang with its runtimes (libFuzzer, ASan, UBSan) for firmware/fuzz (docs/fuzzing.md); the runtimes are only a
+  # Recommends of clang, which an apt configured without recommends leaves out.
+  if ! command -v clang >/dev/null 2>&1 || ! ls "$(clang -print-resource-dir)"/lib/linux/libclang_rt.fuzzer-*.a \
+      >/dev/null 2>&1; then missing+=(clang libclang-rt-dev); fi
   if [ ${#missing[@]} -gt 0 ]; then kb_apt_install "${missing[@]}"; fi
 }
