@@ -104,8 +104,10 @@ def parse(keystore: str | bytes | dict) -> dict[str, Any]:
             raise _invalid(f"larger than {MAX_JSON_CHARS} characters")
         try:
             doc = json.loads(keystore)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _invalid(f"not JSON ({getattr(exc, 'msg', 'undecodable bytes')})") from None
+        except RecursionError:  # json.loads recurses per nesting level
+            raise _invalid("not JSON (nested too deeply)") from None
+        except ValueError as exc:  # JSONDecodeError, undecodable bytes, an integer past Python's digit limit
+            raise _invalid(f"not JSON ({getattr(exc, 'msg', None) or str(exc).split(':')[0]})") from None
     else:
         doc = keystore
     if not isinstance(doc, dict):

@@ -111,8 +111,7 @@ def test_a_tampered_keystore_gives_a_keystore_error(text, password):
     assert key == bytes(range(1, 33)) and password == PASSWORD
 
 
-# Found by the tests above (docs/fuzzing.md, "Findings"): JSON the parser itself refuses with another exception.
-@pytest.mark.xfail(strict=True, reason="keystore.parse lets RecursionError out of json.loads on deep nesting")
+# Found by the tests above (docs/fuzzing.md, "Findings"): JSON the parser itself refused with another exception.
 def test_deeply_nested_json_is_an_invalid_keystore():
     # At Python's default recursion limit: a module imported earlier (py_ecc) may have raised it for the process,
     # which hides the problem in that process only.
@@ -125,7 +124,6 @@ def test_deeply_nested_json_is_an_invalid_keystore():
         sys.setrecursionlimit(limit)
 
 
-@pytest.mark.xfail(strict=True, reason="keystore.parse lets ValueError (int digit limit) out of json.loads")
 def test_a_huge_integer_is_an_invalid_keystore():
     with pytest.raises(KeystoreError):
         keystore.parse("1" * 5000)
