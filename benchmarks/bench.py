@@ -16,12 +16,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from keybench.protocol import imkey
+from keybench.rigs.bench import Bench
+from keybench.rigs.config import RigError, load_rig
 
-from keybench.protocol import imkey  # noqa: E402
-from keybench.rigs.bench import Bench  # noqa: E402
-from keybench.rigs.config import RigError, load_rig  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_RIGS = ["sim", "sim-tcp", "sim-ble", "qemu-stm32f4"]
 
@@ -32,8 +31,8 @@ def rig_file(name: str):
     if name != "sim-tcp":
         yield name
         return
-    proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
+                             "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])
         text = (ROOT / "rigs" / "sim-tcp.toml").read_text().replace("47321", str(port))

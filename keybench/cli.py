@@ -64,8 +64,8 @@ exit codes: 0 every file read, 2 a rig file could not be read (the others are st
   keybench steps                        the catalogue as text
   keybench steps --markdown             the same in Markdown (docs/steps.md is this output)
   keybench steps --markdown -o docs/steps.md""",
-    "sim": """Everything after `sim` goes to the simulator (python -m keybench.simulator); `keybench sim serve --help` lists its
-options.
+    "sim": """Everything after `sim` goes to the simulator (python -m keybench.simulator); `keybench sim serve --help`
+lists its options.
 
 examples:
   keybench sim serve --tcp 127.0.0.1:47321 --seed 1     the simulator behind TCP (the sim-tcp rig's address)

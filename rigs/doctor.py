@@ -1,7 +1,7 @@
 """Rig preflight: can this rig be reached, and is the device on it the one the suites expect?
 
-`python -m keybench.rigs doctor --rig NAME` runs it by hand; the pytest plugin runs the same device check once at session
-start. A broken bench is reported as such, with its own exit code, never as a failed test.
+`keybench doctor --rig NAME` (or `python -m keybench.rigs doctor`) runs it by hand; the pytest plugin runs the same
+device check once at session start. A broken bench is reported as such, with its own exit code, never as a failed test.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import Callable
 from keybench.protocol.framing import INTER_BYTE_TIMEOUT_S, Channel, Frame, FrameDecoder
 from keybench.protocol.ble_fragments import FragmentError, Reassembler, fragment
 from keybench.simulator.ble_wire import (CCCD_UUID, DEFAULT_ATT_MTU, DEVICE_NAME_UUID, GAP_SERVICE_UUID, AttError, Op,
-                                error_rsp, json_pdu, normalize_uuid, parse_u16, pdu, u16)
+                                         error_rsp, json_pdu, normalize_uuid, parse_u16, pdu, u16)
 from keybench.simulator.device import Device
 from keybench.simulator.server import StreamEndpoint
 

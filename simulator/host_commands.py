@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Callable
 
 from keybench.protocol import binding
 from keybench.protocol.apdu import ApduLengthError, Command, Response, status
-from keybench.protocol.imkey import (BLE_NAME_RE, IDENTITY_OK, IDENTITY_WRONG_CODE, SEID_TAG, VERSION_TAG, Aid, BindStatus,
-                            path_is_valid)
+from keybench.protocol.imkey import (BLE_NAME_RE, IDENTITY_OK, IDENTITY_WRONG_CODE, SEID_TAG, VERSION_TAG, Aid,
+                                     BindStatus, path_is_valid)
 from keybench.protocol.status import SW
 from keybench.simulator import keys
 from keybench.simulator.storage import Key

@@ -9,7 +9,7 @@ import time
 from typing import Callable, Iterable
 
 from keybench.protocol.framing import (CORRUPT_INPUT, INTER_BYTE_TIMEOUT_S, SYNC_NONCE_LEN, Channel, ErrorCode, Frame,
-                              FrameDecoder, FrameError, error_frame)
+                                       FrameDecoder, FrameError, error_frame)
 from keybench.simulator.device import Device
 
 log = logging.getLogger("keybench.simulator")

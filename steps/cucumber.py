@@ -28,8 +28,9 @@ from pytest_bdd.parser import Scenario, ScenarioTemplate
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 from pytest_bdd.utils import registry_get_safe
 
-from keybench.steps.cucumber_json import (FAILED, PASSED, RIG_FACTS, RUNNING, SKIPPED, UNDEFINED, StepRun, add_run_facts,
-                                 error_message, feature_header, scenario_element, short_path, slug, unfinished)
+from keybench.steps.cucumber_json import (FAILED, PASSED, RIG_FACTS, RUNNING, SKIPPED, UNDEFINED, StepRun,
+                                          add_run_facts, error_message, feature_header, scenario_element, short_path,
+                                          slug, unfinished)
 
 REPORT_ATTR = "keybench_cucumber"  # on a scenario's reports: its feature and element, plain JSON values
 KEYBENCH_ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from support import ROOT, read_line, stop
 @pytest.fixture
 def simulator_process():
     """`python -m keybench.simulator serve` on a free port, as a separate process; yields (process, port)."""
-    proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed", "1"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0",
+                             "--seed", "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = read_line(proc.stdout, timeout=20)
         assert line.startswith("listening on "), f"unexpected first line {line!r}"

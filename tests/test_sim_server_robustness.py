@@ -67,8 +67,9 @@ def serve(tmp_path):
     def start(*options: str) -> Server:
         log = tmp_path / f"server{len(started)}.log"
         with log.open("w") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
-                                     "1", *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+            proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0",
+                                     "--seed", "1", *options], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+                                    text=True)
         started.append(proc)
         line = read_line(proc.stdout, timeout=20)
         assert line.startswith("listening on "), f"{line!r}; {log.read_text()}"
@@ -198,8 +199,8 @@ def test_an_idle_client_is_closed_after_the_idle_timeout_and_no_longer_blocks_ot
 
 
 def test_a_bad_idle_timeout_is_refused_with_a_clear_message():
-    result = subprocess.run([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--idle-timeout",
-                             "-3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0",
+                             "--idle-timeout", "-3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--idle-timeout" in result.stderr and "-3" in result.stderr
 
 

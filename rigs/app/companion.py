@@ -27,7 +27,8 @@ class CompanionApp:
         self.entropy = entropy
         self.storage: dict[str, bytes] = {}
         self.installs = 1
-        from keybench.rigs.app.software_wallet import SoftwareWallets  # here: that module imports AppError from this one
+        # Imported here: that module imports AppError from this one.
+        from keybench.rigs.app.software_wallet import SoftwareWallets
 
         self.wallets = SoftwareWallets(self.storage)  # app-held wallets live in the phone's storage
 

@@ -18,7 +18,7 @@ from keybench.rigs.config import load_rig
 from keybench.rigs.device_user import DeviceUser
 from keybench.rigs.hands import DebugLinkHands
 from keybench.rigs.operator import (NeedsOperator, NoOperator, OperatorHands, OperatorRefused, OperatorRequest,
-                           OperatorSkipped, OperatorTimeout, TerminalPrompt, ask, install_prompt, screen_lines)
+                                    OperatorSkipped, OperatorTimeout, TerminalPrompt, ask, install_prompt, screen_lines)
 from keybench.simulator.ble_robot import SimulatedOperator
 
 OPERATOR_RIG = str(HERE / "sim-ble-operator.toml")
