@@ -8,6 +8,7 @@ from keybench.simulator.flash import Flash
 
 HEADER_MAGIC = b"KBS1"
 HEADER_LEN = 16
+COUNTER_MODULUS = 2**32  # generation and wipes are 4-byte counters that wrap
 RECORD_TAG = 0x5A
 RECORD_OVERHEAD = 3 + 4  # tag, key, len; crc
 
@@ -27,7 +28,8 @@ def _crc(data: bytes) -> bytes:
 
 
 class RecordStore:
-    """Key-value records on flash. A torn record is ignored and the next write compacts first."""
+    """Key-value records on flash. A torn record or unerased free space is ignored and the next write compacts
+    first."""
 
     def __init__(self, flash: Flash):
         self.flash = flash
@@ -83,6 +85,10 @@ class RecordStore:
                 self.values.pop(key, None)
             at = end
         self._free = at
+        if not self._dirty and sector[at:].count(0xFF) != size - at:
+            # Free space that is not erased (a corrupt image): programming a record over it would only clear
+            # bits and the record would fail its CRC, so compact into an erased sector first.
+            self._dirty = True
 
     # Reading and writing
     def get(self, key: Key) -> bytes | None:
@@ -104,8 +110,8 @@ class RecordStore:
             self.values.pop(key, None)
 
     def wipe(self) -> None:
-        """Forget every record; the wipe counter goes up by one."""
-        self._compact({}, self.wipes + 1)
+        """Forget every record; the wipe counter goes up by one (modulo 2^32)."""
+        self._compact({}, (self.wipes + 1) % COUNTER_MODULUS)
 
     def _compact(self, keep: dict[int, bytes], wipes: int) -> None:
         """Erase the other sector, copy `keep`, commit with its header, erase the old sector."""
@@ -118,8 +124,9 @@ class RecordStore:
             record += _crc(record[1:])
             self.flash.program(base + at, record)
             at += len(record)
-        self.flash.program(base, self._header_bytes(self.generation + 1, wipes))
-        self.generation += 1
+        generation = (self.generation + 1) % COUNTER_MODULUS
+        self.flash.program(base, self._header_bytes(generation, wipes))
+        self.generation = generation
         self.sector, self.wipes, self._free, self._dirty = new, wipes, at, False
         self.values = dict(keep)
         self.flash.erase(old)

@@ -121,3 +121,57 @@ def test_torn_record_is_ignored_and_the_sector_compacts_on_next_write():
     assert again.generation == generation + 1  # compacted first, never appended behind a torn record
     assert flash.read(again.sector * flash.sector_size, 4) == b"KBS1"
     assert HEADER_LEN == 16
+
+
+def _header(generation: int, wipes: int) -> bytes:
+    import zlib
+    body = b"KBS1" + generation.to_bytes(4, "big") + wipes.to_bytes(4, "big")
+    return body + zlib.crc32(body).to_bytes(4, "big")
+
+
+def test_unerased_free_space_makes_the_sector_dirty_and_the_next_write_compacts_first():
+    """An FF byte ends the record scan, but bytes after it that are not FF (a corrupt image) would spoil a record
+    programmed over them: the sector is dirty, so the next append goes to a freshly erased sector."""
+    flash = small_flash()
+    flash.data[0:HEADER_LEN] = _header(1, 0)
+    flash.data[HEADER_LEN + 7] = 0x00  # one stray programmed byte in the free space
+    store = RecordStore(flash)
+    store.mount()
+    assert store.values == {} and store._dirty
+    flash.reset_counter()
+    store.put(Key.BLE_NAME, b"new")
+    assert flash.writes == 4  # erase B, header B, erase A (the compaction), then the record
+    again = RecordStore(flash)
+    again.mount()
+    assert again.values == {Key.BLE_NAME: b"new"} and again.sector == 1 and again.generation == 2
+
+
+def test_an_erased_free_space_is_not_dirty():
+    flash = small_flash()
+    store = RecordStore(flash)
+    store.mount()
+    store.put(Key.PIN_FAILS, b"\x01")
+    again = RecordStore(flash)
+    again.mount()
+    assert not again._dirty
+    flash.reset_counter()
+    again.put(Key.PIN_FAILS, b"\x02")
+    assert flash.writes == 1  # appended, no compaction
+
+
+@pytest.mark.parametrize("operation", ["put", "wipe"])
+def test_generation_and_wipes_wrap_modulo_2_to_the_32(operation):
+    flash = small_flash()
+    flash.data[0:HEADER_LEN] = _header(0xFFFFFFFF, 0xFFFFFFFF)
+    flash.data[HEADER_LEN] = 0x00  # a torn record: the next put compacts
+    store = RecordStore(flash)
+    store.mount()
+    if operation == "put":
+        store.put(Key.BLE_NAME, b"x")
+    else:
+        store.wipe()
+    assert flash.read(flash.sector_size, HEADER_LEN) == _header(0, 0 if operation == "wipe" else 0xFFFFFFFF)
+    again = RecordStore(flash)
+    again.mount()
+    assert (again.sector, again.generation) == (1, 0)
+    assert again.values == ({Key.BLE_NAME: b"x"} if operation == "put" else {})

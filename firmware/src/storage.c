@@ -15,7 +15,7 @@ static struct {
     uint32_t generation;
     uint32_t wipes;
     uint32_t free;       /* offset of free space inside the live sector */
-    int dirty;           /* a torn record was found: compact before the next append */
+    int dirty;           /* a torn record or unerased free space: compact before the next append */
     uint16_t at[256];    /* offset of each key's last record in the live sector; 0: absent */
     uint8_t len[256];
 } st;
@@ -63,7 +63,26 @@ static void forget_all(void)
     memset(st.len, 0, sizeof st.len);
 }
 
-/* Walks the live sector's records, the last of each key winning. */
+/* 1 when the n bytes of flash at off are all FF. */
+static int erased(uint32_t off, uint32_t n)
+{
+    while (n > 0) {
+        uint32_t chunk = n < sizeof rec_buf ? n : (uint32_t)sizeof rec_buf, i;
+
+        kb_flash_read(off, rec_buf, chunk);
+        for (i = 0; i < chunk; i++) {
+            if (rec_buf[i] != 0xFF) {
+                return 0;
+            }
+        }
+        off += chunk;
+        n -= chunk;
+    }
+    return 1;
+}
+
+/* Walks the live sector's records, the last of each key winning; the sector is
+ * dirty when one is torn or when the free space after them is not erased. */
 static void scan(void)
 {
     uint32_t base = st.sector * SECTOR, at = HEADER_LEN;
@@ -98,6 +117,11 @@ static void scan(void)
         at = end;
     }
     st.free = at;
+    if (!st.dirty && !erased(base + at, SECTOR - at)) {
+        /* Free space that is not erased (a corrupt image): a record programmed
+         * over it would only clear bits and fail its CRC, so compact first. */
+        st.dirty = 1;
+    }
 }
 
 void kb_storage_mount(void)
@@ -157,7 +181,8 @@ uint32_t kb_storage_wipes(void)
 }
 
 /* Erase the other sector, copy the kept records (by key order), program its
- * header last, erase the old sector. */
+ * header last, erase the old sector. Generation and wipes are uint32_t and wrap
+ * modulo 2^32 (docs/protocol.md section 4). */
 static void compact(int keep, uint32_t wipes)
 {
     unsigned old = st.sector, new = (st.sector + 1) % KB_SECTORS;
@@ -179,9 +204,9 @@ static void compact(int keep, uint32_t wipes)
         new_at[key] = (uint16_t)at;
         at += n;
     }
-    header_bytes(h, st.generation + 1, wipes);
+    header_bytes(h, (uint32_t)(st.generation + 1u), wipes);
     kb_flash_program(base, h, sizeof h);
-    st.generation++;
+    st.generation = (uint32_t)(st.generation + 1u);
     st.sector = new;
     st.wipes = wipes;
     st.free = at;
@@ -218,5 +243,5 @@ void kb_storage_put(uint8_t key, const uint8_t *value, size_t len)
 
 void kb_storage_wipe(void)
 {
-    compact(0, st.wipes + 1);
+    compact(0, (uint32_t)(st.wipes + 1u));
 }

