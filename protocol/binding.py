@@ -45,7 +45,7 @@ def session_key(own: ec.EllipticCurvePrivateKey, peer_pub: bytes) -> bytes:
 
 
 def _xor(a: bytes, b: bytes) -> bytes:
-    return bytes(x ^ y for x, y in zip(a, b))
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
 
 
 def bind_iv(code: str) -> bytes:

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from fakes.hostboard import host_device  # noqa: F401 - a fixture (a test's parameter would shadow an import: F811)
 from support import ROOT, read_line, stop
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from support import ROOT
-from fakes.hostboard import board_rig, host_device  # noqa: F401 - a fixture
+from fakes.hostboard import board_rig
 from keybench.protocol import imkey
 from keybench.rigs.bench import Bench
 from keybench.rigs.board import flashers

@@ -44,7 +44,7 @@ def test_firmware_transcripts_equal_the_simulators(runs):
     differing = [name for name in sim if sim[name] != qemu[name]]
     if differing:
         first = differing[0]
-        for i, (a, b) in enumerate(zip(sim[first].splitlines(), qemu[first].splitlines())):
+        for i, (a, b) in enumerate(zip(sim[first].splitlines(), qemu[first].splitlines(), strict=False)):
             if a != b:
                 pytest.fail(f"{len(differing)} scenarios differ; first {first} at line {i + 1}:\n"
                             f"  sim:  {a}\n  qemu: {b}")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from support import run_pytest
-from fakes.hostboard import board_rig, host_device  # noqa: F401 - a fixture
+from fakes.hostboard import board_rig
 from keybench.protocol import imkey
 from keybench.rigs.config import RigError, load_rig
 from keybench.rigs.device_user import DeviceUser
