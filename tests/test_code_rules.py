@@ -5,7 +5,7 @@
 - ruff, rules in pyproject.toml [tool.ruff];
 - every third-party module the code imports is a declared dependency, test-only ones in the `test` extra: deptry,
   settings in pyproject.toml [tool.deptry];
-- nothing reads the workspace's ../shared folder at run time (a user's clone has nothing beside it).
+- nothing reads the workspace's shared folder beside the checkout at run time (a user's clone has none).
 
 The tools come with `pip install -e '.[test]'` (scripts/setup.sh). Each tool also gets one seeded slip in a copy
 of the code, so these tests are seen to fail when the rule is broken.
@@ -158,7 +158,7 @@ def test_an_undeclared_dependency_is_caught(tmp_path):
     assert result.returncode == 1 and "'Crypto'" in output(result), output(result)
 
 
-# Nothing reads ../shared at run time
+# Nothing reads the shared folder beside the checkout at run time
 SHARED = ("shared/" + "reference", "../" + "shared")  # split, so this file does not match itself
 PROVENANCE_NOTES = (":(exclude)docs/*.md", ":(exclude)tests/vectors/README*")  # where a vector came from
 
