@@ -29,6 +29,7 @@ NOT_RUN = {
     "pytest features --rig path/to/bench.toml": "a placeholder for the reader's own bench file",
     "pytest features --rig <bench>": "a placeholder for the reader's own BLE bench",
     "python benchmarks/bench.py": "a benchmark: a minute of printing figures, nothing passes or fails",
+    "scripts/fuzz-campaign": "the long fuzzing campaign, half an hour by default; tests/fuzz runs its short form",
 }
 # Commands that serve until stopped: started first, asked for their first line, stopped after the module.
 SERVERS = {"keybench sim serve --tcp 127.0.0.1:47321 --seed 1"}
