@@ -68,8 +68,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if marker.name.startswith("needs_"):
             capability = marker.name.removeprefix("needs_")
             if not rig.has(capability):
+                item.user_properties.append(("lacks_capability", capability))  # for the run's verdict
                 pytest.skip(f"rig {rig.name!r} lacks capability {capability!r}")
     if item.get_closest_marker(guard.WIPE_TAG) and not rig.has("destructive"):
+        item.user_properties.append(("lacks_capability", "destructive"))
         pytest.skip(f"rig {rig.name!r} lacks capability 'destructive' (the scenario wipes the device)")
 
 

@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
@@ -41,6 +40,7 @@ class KeybenchRun:
         self.scenarios: set[str] = set()
         self.ran: set[str] = set()
         self.skipped: dict[str, str] = {}  # nodeid -> reason
+        self.lacking: dict[str, str] = {}  # nodeid -> the capability the rig lacks, for those skipped for it
         self.deselected = 0
         self.verdict = ""
 
@@ -114,6 +114,9 @@ class KeybenchRun:
         self.rig_error = self.rig_error or _property(report, "rig_error") or ""
         if report.skipped:
             self.skipped.setdefault(report.nodeid, _reason(report))
+            lacks = _property(report, "lacks_capability")
+            if lacks:
+                self.lacking.setdefault(report.nodeid, lacks)
         elif report.when == "call" or report.failed:
             self.ran.add(report.nodeid)
 
@@ -144,9 +147,9 @@ class KeybenchRun:
     def nothing_ran(self) -> str:
         """'0 of 11 scenarios ran on rig 'X': 11 lack capability power_cycle'."""
         groups: Counter[str] = Counter()
-        for reason in self.skipped.values():
-            lacks = re.fullmatch(r"rig '.*' lacks capability '(\w+)'.*", reason)
-            groups[f"lack capability {lacks.group(1)}" if lacks else f"skipped: {reason}"] += 1
+        for nodeid, reason in self.skipped.items():
+            lacks = self.lacking.get(nodeid)
+            groups[f"lack capability {lacks}" if lacks else f"skipped: {reason}"] += 1
         parts = [f"{count} {what}" for what, count in groups.most_common()]
         if self.deselected:
             parts.append(f"{self.deselected} deselected by -k/-m")
