@@ -109,6 +109,8 @@ def diagnose(name_or_path: str, say: Callable[[str], None] = print) -> Verdict:
     try:
         for line in target.check_tools():
             say(f"  tool: {line}")
+        for line in target.survey():
+            say(f"  {line}")
         bench, info = open_checked(rig)
     except RigUnavailable as exc:
         say(f"  NOT INSTALLED here (tests on this rig are skipped, not failed): {exc}")

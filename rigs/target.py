@@ -46,6 +46,16 @@ class Target(ABC):
         found. Raises RigUnavailable, naming how to install it, when one is missing. Default: none needed."""
         return []
 
+    def capabilities(self) -> frozenset[str]:
+        """What the rig can do: the rig file's list, unless the bench says less (a labgrid place without a power
+        switch cannot power_cycle). Asked once before the run; starts nothing."""
+        return self.rig.capabilities
+
+    def survey(self) -> list[str]:
+        """What the doctor reports about the bench before opening it (a lab's coordinator, places, holders,
+        resources), one line each. Raises RigError when the bench cannot be reached. Default: nothing."""
+        return []
+
     def health(self) -> str | None:
         """What broke on this bench (an emulator exited, a port vanished), or None while it looks alive.
         Asked after a scenario fails, to tell a dead bench from a product failure. Default: nothing to check."""

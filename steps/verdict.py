@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -74,7 +75,9 @@ class KeybenchRun:
         """The rig file, the target's settings, the tools it needs (nothing starts): None, or (exit code, line)."""
         try:
             rig = self.load_rig()
-            target_class(rig.target)(rig).check_tools()
+            target = target_class(rig.target)(rig)
+            target.check_tools()
+            self.rig = dataclasses.replace(rig, capabilities=target.capabilities())  # e.g. a lab place's
         except RigUnavailable as exc:
             if not self.config.getoption("--allow-missing-rig"):
                 return NOT_INSTALLED, (f"keybench: rig {self.rig_option!r} cannot run here: {exc} "
