@@ -14,10 +14,10 @@ from pathlib import Path
 from labgrid.remote.generated import labgrid_coordinator_pb2 as pb2
 from power_server import PowerServer
 from qemu.qmp.legacy import QEMUMonitorProtocol
+from support import stop
 
 from keybench.rigs.config import load_rig
 from keybench.rigs.lab.client import LabClient
-from keybench.rigs.process import end_process
 from keybench.rigs.targets.qemu import QemuTarget
 
 BIN = Path(sys.executable).parent
@@ -128,10 +128,19 @@ class LabKit:
         self.exporter.kill()
         self.exporter.wait(timeout=10)
 
+    def release(self, place: str, user: str) -> None:
+        subprocess.run([str(BIN / "labgrid-client"), "-x", self.address, "-p", place, "release"], check=True,
+                       capture_output=True, timeout=60, env={**os.environ, "LG_USERNAME": user})
+
+    def acquisitions(self) -> dict[str, int]:
+        """How often each place was acquired, from the coordinator's own log."""
+        log = (self.folder / "coordinator" / "log.txt").read_text(errors="replace")
+        return {name: log.count(f"{name}: place acquired by") for name in self.places}
+
     def rig(self, folder: Path, name: str, settings: dict, capabilities: tuple[str, ...] = (
-            "debug_link", "power_cut", "power_cycle", "factory_erase", "destructive")) -> Path:
+            "debug_link", "power_cut", "power_cycle", "factory_erase", "destructive"), allowed: str = SERIAL) -> Path:
         lines = [f'name = "{name}"', 'target = "labgrid"', "seed = 1", "physical = true",
-                 f'allowed_serials = ["{SERIAL}"]', "capabilities = [" + ", ".join(f'"{c}"' for c in capabilities)
+                 f'allowed_serials = ["{allowed}"]', "capabilities = [" + ", ".join(f'"{c}"' for c in capabilities)
                  + "]", "[settings]", f'coordinator = "{self.address}"']
         lines += [f"{k} = {v!r}".replace("'", '"') for k, v in settings.items()]
         path = folder / f"{name}.toml"
@@ -146,9 +155,9 @@ class LabKit:
         except Exception as exc:  # noqa: BLE001 - a coordinator that died is reported, not hidden
             left = {"<coordinator>": f"unreachable: {exc}"}
         self.client.close()
-        for proc in reversed(self.procs):
+        for proc in reversed(self.procs):  # exporter before coordinator: nothing of ours is left to wait for
             if proc.poll() is None:
-                end_process(proc, 10.0)
+                stop(proc)
         for target in self.qemus:
             target.stop()
         self.power.close()
