@@ -3,6 +3,10 @@ within a run, not across runs). Not a test: nothing here passes or fails.
 
     python benchmarks/bench.py                      # all rigs that can run here
     python benchmarks/bench.py --rigs sim qemu-stm32f4 --rounds 500 --no-suite
+    python benchmarks/bench.py --rigs qemu-stm32f4 lab-qemu-1 lab-qemu-2   # through labgrid, 1 and 2 places
+
+lab-qemu-N is a labgrid lab on loopback (tests/lab/lab_kit.py: coordinator, exporter, N firmware places under
+QEMU); its suite runs with -n N, one place per xdist worker.
 """
 from __future__ import annotations
 
@@ -22,12 +26,36 @@ from keybench.rigs.config import RigError, load_rig
 
 ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_RIGS = ["sim", "sim-tcp", "sim-ble", "qemu-stm32f4"]
+DEFAULT_RIGS = ["sim", "sim-tcp", "sim-ble", "qemu-stm32f4", "lab-qemu-1", "lab-qemu-2"]
+LAB = re.compile(r"lab-qemu-(\d)")
+
+
+@contextmanager
+def lab_rig(name: str, places: int):
+    """A labgrid lab on loopback with `places` firmware places, and a rig file reserving one by filter."""
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "lab")]
+    from lab_kit import LabKit  # test support: a real coordinator and exporter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        kit = LabKit(Path(tmp))
+        try:
+            for i in range(places):
+                kit.add_qemu_place(f"qemu-{i}", {"board": "stm32f4"})
+            kit.start_exporter()
+            yield str(kit.rig(Path(tmp), name, {"filter": "board=stm32f4"}))
+        finally:
+            left = kit.close()
+            if left:
+                print(f"  note: {name} left places locked: {left}")
 
 
 @contextmanager
 def rig_file(name: str):
     """The rig's path; for sim-tcp, a simulator server on a free port and a rig file pointing at it."""
+    if LAB.fullmatch(name):
+        with lab_rig(name, int(LAB.fullmatch(name)[1])) as path:
+            yield path
+        return
     if name != "sim-tcp":
         yield name
         return
@@ -54,10 +82,11 @@ def round_trips(bench: Bench, rounds: int) -> list[float]:
     return times
 
 
-def suite(rig: str) -> tuple[float, int]:
+def suite(rig: str, workers: int = 0) -> tuple[float, int]:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "features", "--rig", rig, "-q", "-p", "no:randomly"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    parallel = ["-n", str(workers)] if workers else []
+    result = subprocess.run([sys.executable, "-m", "pytest", "features", "--rig", rig, "-q", "-p", "no:randomly",
+                             *parallel], cwd=ROOT, capture_output=True, text=True, timeout=3600)
     wall = time.perf_counter() - start
     counts = dict((k, int(v)) for v, k in re.findall(r"(\d+) (passed|failed|skipped|error)", result.stdout))
     if counts.get("failed") or counts.get("error"):
@@ -86,8 +115,10 @@ def measure(name: str, rounds: int, with_suite: bool) -> dict | None:
         row = {"rig": name, "start": boot, "power_cycle": reboot, "median_ms": statistics.median(times) * 1e3,
                "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3}
         if with_suite:
-            wall, passed = suite(rig_path)
-            row.update(suite_s=wall, scenarios=passed, per_scenario_s=wall / passed if passed else float("nan"))
+            lab = LAB.fullmatch(name)
+            wall, passed = suite(rig_path, int(lab[1]) if lab and lab[1] != "1" else 0)
+            row.update(suite_s=wall, scenarios=passed, per_scenario_s=wall / passed if passed else float("nan"),
+                       per_s=passed / wall)
         return row
 
 
@@ -100,13 +131,13 @@ def main() -> int:
     rows = [r for r in (measure(n, args.rounds, not args.no_suite) for n in args.rigs) if r]
     head = f"{'rig':<14}{'start s':>9}{'power cycle s':>15}{'APDU median ms':>16}{'APDU p99 ms':>13}"
     if not args.no_suite:
-        head += f"{'suite s':>10}{'scenarios':>11}{'s/scenario':>12}"
+        head += f"{'suite s':>10}{'scenarios':>11}{'s/scenario':>12}{'scenarios/s':>13}"
     print(head)
     for r in rows:
         line = (f"{r['rig']:<14}{r['start']:>9.3f}{r['power_cycle']:>15.3f}{r['median_ms']:>16.3f}"
                 f"{r['p99_ms']:>13.3f}")
         if "suite_s" in r:
-            line += f"{r['suite_s']:>10.1f}{r['scenarios']:>11}{r['per_scenario_s']:>12.3f}"
+            line += f"{r['suite_s']:>10.1f}{r['scenarios']:>11}{r['per_scenario_s']:>12.3f}{r['per_s']:>13.2f}"
         print(line)
     return 0
 

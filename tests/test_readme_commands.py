@@ -27,6 +27,8 @@ NOT_RUN = {
     "pytest features --rig qemu-stm32f4": "the firmware under QEMU, minutes long and built by make -C firmware "
                                           "first; tests/test_board_on_qemu.py runs the suites on it",
     "pytest features --rig path/to/bench.toml": "a placeholder for the reader's own bench file",
+    "pytest features --rig path/to/lab.toml -n 4": "a placeholder for the reader's own lab; tests/lab runs the "
+                                                   "suites through a real labgrid coordinator and exporter",
     "pytest features --rig <bench>": "a placeholder for the reader's own BLE bench",
     "python benchmarks/bench.py": "a benchmark: a minute of printing figures, nothing passes or fails",
     "scripts/fuzz-campaign": "the long fuzzing campaign, half an hour by default; tests/fuzz runs its short form",

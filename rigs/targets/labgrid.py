@@ -10,6 +10,7 @@ Rig template: docs/rig-templates/lab.toml.
 from __future__ import annotations
 
 import re
+import time
 
 from keybench.rigs.config import BadRigFile, RigConfig, RigError, RigUnavailable, settings_dataclass
 from keybench.rigs.registry import register
@@ -28,10 +29,11 @@ class LabgridSettings:
     place: str = ""  # a place by name ...
     filter: str = ""  # ... or a reservation filter over place tags: "board=stm32f4 tag=imkey"
     serial: str = ""  # the NetworkSerialPort's name, when the place has several
-    power: str = ""  # the NetworkPowerPort's name, when the place has several
+    power: str = ""  # the power resource's name (NetworkPowerPort, NetworkUSBPowerPort), when the place has several
     acquire_timeout: float = 60.0  # waiting for a free place (someone else's run holds it)
     connect_timeout: float = 10.0  # reaching the coordinator
     open_timeout: float = 10.0  # opening the serial port
+    reappear_timeout: float = 30.0  # after a power cycle: a board's USB serial port coming back to its exporter
     power_off_seconds: float = 0.5  # how long the switch stays off in a power cycle
 
 
@@ -67,10 +69,12 @@ class LabPort(Transport):
         self._check()
         return self._port.read(timeout)
 
-    def reopen(self) -> None:
-        """After a power cycle: a board's USB serial (behind ser2net) may have dropped the connection."""
+    def reopen(self, url: str) -> None:
+        """After a power cycle: a board's USB serial port vanished with its power, and its exporter may serve it
+        on another TCP port when it comes back."""
         self._port.close()
-        self._port = SerialTransport(self.url, self.baudrate, self.open_timeout)
+        self.url = url
+        self._port = SerialTransport(url, self.baudrate, self.open_timeout)
 
     def close(self) -> None:
         self._port.close()
@@ -115,7 +119,7 @@ class LabgridTarget(Target):
         """The rig file's, less power_cycle when a place that may be handed to us has no NetworkPowerPort.
         An unreachable coordinator changes nothing here: opening the rig then fails as a bench error."""
         from keybench.rigs.lab.client import LabError
-        from keybench.rigs.lab.place import POWER_CLASS
+        from keybench.rigs.lab.place import POWER_DRIVERS
         try:
             client = self._connect()
         except LabError:
@@ -123,7 +127,7 @@ class LabgridTarget(Target):
         try:
             places = self._candidates(client)
             unpowered = [p.name for p in places
-                         if not any(r.cls == POWER_CLASS for r in client.resources_of(p))]
+                         if not any(r.cls in POWER_DRIVERS for r in client.resources_of(p))]
         except LabError:
             return self.rig.capabilities
         finally:
@@ -155,7 +159,7 @@ class LabgridTarget(Target):
     # --- the run ---------------------------------------------------------------------------------------------
     def start(self) -> Transport:
         from keybench.rigs.lab import locks
-        from keybench.rigs.lab.place import POWER_CLASS, SERIAL_CLASS, PowerSwitch, pick, serial_url
+        from keybench.rigs.lab.place import POWER_DRIVERS, SERIAL_CLASS, PowerSwitch, pick, serial_url
         s = self.settings
         self.client = self._connect()
         try:
@@ -174,7 +178,7 @@ class LabgridTarget(Target):
             problem = self.health()
             if problem:
                 raise RigError(problem)
-            power = pick(resources, POWER_CLASS, s.power, self.place_name)
+            power = pick(resources, POWER_DRIVERS, s.power, self.place_name)
             self.power = PowerSwitch(power, s.power_off_seconds) if power is not None else None
             baudrate = int(self.serial_resource.params.get("speed", 115200))
             self.port = LabPort(self, serial_url(self.serial_resource), baudrate, s.open_timeout)
@@ -210,7 +214,23 @@ class LabgridTarget(Target):
             super().power_cycle(link)  # after a simulated power cut still goes through the debug link
             return
         self.power.cycle()
-        self.port.reopen()
+        self.port.reopen(self._serial_url_after_power_cycle())
+
+    def _serial_url_after_power_cycle(self) -> str:
+        """The serial resource as its exporter publishes it once it is back (its TCP port may be new)."""
+        from keybench.rigs.lab.place import SERIAL_CLASS, pick, serial_url
+        deadline = time.monotonic() + self.settings.reappear_timeout
+        while True:
+            self.client.refresh()
+            resources = self.client.resources_of(self.client.place(self.place_name))
+            found = pick(resources, SERIAL_CLASS, self.serial_resource.name, self.place_name)
+            if found is not None and found.avail:
+                self.serial_resource = found
+                return serial_url(found)
+            if time.monotonic() >= deadline:
+                raise RigError(f"{self.describe()}: its serial port did not come back within "
+                               f"{self.settings.reappear_timeout:g} s after a power cycle")
+            time.sleep(0.1)  # the exporter's update arrives as an event; refresh() has waited for it
 
     def power_on(self, link) -> None:
         """After the firmware's simulated power cut it is off in RAM: a real power cycle boots it too."""

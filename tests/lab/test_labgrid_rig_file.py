@@ -61,3 +61,10 @@ def test_an_unknown_place_is_named_with_the_places_there_are(tmp_path):
         assert "has no place 'sim-x' (places: sim-a)" in result.stdout
     finally:
         assert kit.close() == {}
+
+
+def test_the_lab_template_is_a_valid_rig_file():
+    rig = load_rig(str(ROOT / "docs" / "rig-templates" / "lab.toml"))
+    target = LabgridTarget(rig)
+    assert target.tags == {"board": "stm32f4", "tag": "imkey"}
+    assert rig.physical and rig.has("power_cycle")
