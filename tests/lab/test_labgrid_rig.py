@@ -3,6 +3,7 @@ places reserved by filter (two at a time with -n 2), a held place, a dead export
 guard rail. Every test ends with no place locked and no process running (the fixtures check it)."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -68,8 +69,10 @@ def test_simulator_places_without_a_power_switch_skip_power_cycle_scenarios(sim_
 
 
 def _start_run(rig, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pytest", *SUITES, "--rig", str(rig), "-v", "-p", "no:xdist",
-                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    workers = () if "-n" in extra else ("-p", "no:xdist")
+    return subprocess.Popen([sys.executable, "-m", "pytest", *SUITES, "--rig", str(rig), "-v", *workers, *extra],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group, as a terminal's foreground job
 
 
 def _wait_for_a_pass(proc: subprocess.Popen, timeout: float = 60.0) -> list[str]:
@@ -111,6 +114,22 @@ def test_ctrl_c_and_sigterm_release_the_place(sim_lab, tmp_path):
                 proc.kill()
                 proc.wait(timeout=10)
         assert sim_lab.holders()["sim-b"] == "", f"{signal.Signals(signum).name} left the place locked"
+
+
+def test_ctrl_c_on_a_parallel_run_releases_every_place(sim_lab, tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group: the controller and each xdist worker."""
+    rig = sim_lab.rig(tmp_path, "lab-sim", {"filter": "board=sim"})
+    proc = _start_run(rig, "-n", "2")
+    try:
+        _wait_for_a_pass(proc)
+        assert all(sim_lab.holders().values()), "each worker should hold a place"
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert sim_lab.holders() == {"sim-a": "", "sim-b": ""}
 
 
 def test_a_place_whose_device_serial_is_not_allowed_is_never_wiped(sim_lab, tmp_path):
