@@ -209,15 +209,18 @@ class LabClient:
                     if not (place.acquired or place.reservation):
                         raise
             if time.monotonic() >= deadline:
-                raise LabError(f"place {name!r} is {self._holder_text(place)}; waited {timeout:g} s for it "
+                raise LabError(f"place {name!r} is {self.holder_text(place)}; waited {timeout:g} s for it "
                                f"(labgrid-client -x {self.address} who lists who holds what)")
             time.sleep(POLL_S)
 
-    def _holder_text(self, place: Place) -> str:
+    def holder_text(self, place: Place) -> str:
+        """'free', 'held by host/user (since ...)', or 'reserved for someone else (...)'."""
         if place.acquired:
             since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(place.changed))
             return f"held by {place.acquired} (since {since})"
-        return f"reserved for someone else (reservation {place.reservation})"
+        if place.reservation:
+            return f"reserved for someone else (reservation {place.reservation})"
+        return "free"
 
     def release(self, name: str) -> None:
         """Unlock the place if we hold it (fromuser: never someone else's lock)."""
@@ -227,8 +230,7 @@ class LabClient:
     def describe_places(self, places: list[Place]) -> str:
         if not places:
             return "no place has those tags"
-        return "; ".join(f"{p.name} {self._holder_text(p) if p.acquired or p.reservation else 'free'}"
-                         for p in places)
+        return "; ".join(f"{p.name} {self.holder_text(p)}" for p in places)
 
     def close(self) -> None:
         if self.session is not None:

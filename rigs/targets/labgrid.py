@@ -143,7 +143,7 @@ class LabgridTarget(Target):
             if not places:
                 lines.append(f"no place has the tags {self.settings.filter!r}")
             for place in places:
-                holder = client.describe_places([place]).split(" ", 1)[1]
+                holder = client.holder_text(place)
                 tags = " ".join(f"{k}={v}" for k, v in sorted(place.tags.items())) or "no tags"
                 lines.append(f"place {place.name} ({tags}): {holder}")
                 for r in client.resources_of(place):

@@ -149,9 +149,11 @@ class LabKit:
 
     # --- teardown ------------------------------------------------------------------------------------------
     def close(self) -> dict[str, str]:
-        """End everything; returns the locks that were left (the tests assert there are none)."""
+        """End everything; returns the locks and reservations left (the tests assert there are none)."""
         try:
             left = {name: who for name, who in self.holders().items() if who}
+            reservations = self.client.rpc("GetReservations", pb2.GetReservationsRequest()).reservations
+            left.update({f"reservation {r.token}": r.owner for r in reservations})  # cancelled when released
         except Exception as exc:  # noqa: BLE001 - a coordinator that died is reported, not hidden
             left = {"<coordinator>": f"unreachable: {exc}"}
         self.client.close()

@@ -138,3 +138,20 @@ def test_a_place_whose_device_serial_is_not_allowed_is_never_wiped(sim_lab, tmp_
     assert result.returncode == 5, result.stdout[-3000:]  # nothing ran, and the run says so
     assert "device serial 'imKey01191200001' is not in allowed_serials" in result.stdout
     assert sim_lab.holders()["sim-a"] == ""
+
+
+def test_a_filter_whose_places_are_all_held_waits_then_names_every_holder(sim_lab, tmp_path):
+    sim_lab.hold("sim-a", "alice")
+    sim_lab.hold("sim-b", "bob")
+    try:
+        rig = sim_lab.rig(tmp_path, "lab-busy", {"filter": "board=sim", "acquire_timeout": 2.0})
+        result = subprocess.run([sys.executable, "-m", "keybench.rigs", "doctor", "--rig", str(rig)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 3, result.stdout + result.stderr
+        line = next(x for x in result.stdout.splitlines() if "BENCH BROKEN" in x)
+        assert "no place matching board=sim became free within 2 s" in line, line
+        assert "sim-a held by " in line and "/alice (since" in line and "/bob (since" in line, line
+    finally:
+        sim_lab.release("sim-a", "alice")
+        sim_lab.release("sim-b", "bob")
+    assert sim_lab.holders() == {"sim-a": "", "sim-b": ""}
