@@ -116,7 +116,7 @@ class LabgridTarget(Target):
         return [client.place(self.settings.place)] if self.settings.place else client.matching_places(self.tags)
 
     def capabilities(self) -> frozenset[str]:
-        """The rig file's, less power_cycle when a place that may be handed to us has no NetworkPowerPort.
+        """The rig file's, less power_cycle when a place that may be handed to us has no power resource.
         An unreachable coordinator changes nothing here: opening the rig then fails as a bench error."""
         from keybench.rigs.lab.client import LabError
         from keybench.rigs.lab.place import POWER_DRIVERS
