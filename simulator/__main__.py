@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from keybench.simulator import ble_serve
+from keybench.simulator import serve_ble
 from keybench.simulator.device import Device
 from keybench.simulator.server import host_port, run_server
 from keybench.simulator.tcp_server import DEFAULT_IDLE_TIMEOUT_S, serve_tcp
@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
                        help="close a client from which no byte arrived for this long, so it never blocks the "
                             f"next one (default {DEFAULT_IDLE_TIMEOUT_S:g})")
     serve.add_argument("-v", "--verbose", action="store_true")
-    ble_serve.add_parser(sub)
+    serve_ble.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "serve-ble":
-        return ble_serve.run(args, parser)
+        return serve_ble.run(args, parser)
     host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     return run_server(lambda: serve_tcp(Device(seed=args.seed), host, port, idle_timeout=args.idle_timeout,
