@@ -226,6 +226,13 @@ def test_an_unencrypted_central_is_refused_by_a_bonding_peripheral(kit):
         k.link.apdu(imkey.LIFECYCLE)
 
 
+def test_an_unencrypted_write_command_is_dropped_by_a_bonding_peripheral(kit):
+    k = kit(pair=False, write_mode="without-response").open()
+    k.connection.send(Frame(Channel.HOST, 1, imkey.LIFECYCLE.encode()).encode())
+    assert k.connection.receive(0.5) is None
+    assert k.peripheral.air_log.writes == []  # bumble refused it before the characteristic saw it
+
+
 def test_pairing_bonds_both_sides_and_a_reconnect_encrypts_with_the_bond(kit):
     k = kit(pair=True).open()
     central = k.central.address
