@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import uuid as uuid_module
 from typing import Any, Callable, Optional
 
@@ -39,7 +40,6 @@ from bumble.transport.common import AsyncPipeSink
 
 log = logging.getLogger("keybench.ble.bumble")
 
-CENTRAL_ADDRESS = "C0:CE:47:00:00:01"  # the harness's random static address
 MAX_ATT_MTU = 517
 _PROPERTY_NAMES = {Characteristic.Properties.READ: "read", Characteristic.Properties.WRITE: "write",
                    Characteristic.Properties.WRITE_WITHOUT_RESPONSE: "write-without-response",
@@ -49,13 +49,17 @@ _LOST_BOND = (hci.HCI_PIN_OR_KEY_MISSING_ERROR, hci.HCI_AUTHENTICATION_FAILURE_E
 
 
 class BumbleCentral:
-    """One bumble host on one controller. `hci`: a bumble transport name ("tcp-client:HOST:PORT", "usb:0") or an
-    in-process controller object. The host and its bonds live until close()."""
+    """One bumble host on one controller. `hci_spec`: a bumble transport name ("tcp-client:HOST:PORT", "usb:0") or an
+    in-process controller object. The host and its bonds (in memory) live until close(). Its address is a new
+    random static one unless given: two harness processes on one serve-ble never share one."""
 
-    def __init__(self, hci_spec: Any, *, address: str = CENTRAL_ADDRESS, max_mtu: int = MAX_ATT_MTU):
+    def __init__(self, hci_spec: Any, *, address: str = "", max_mtu: int = MAX_ATT_MTU):
         if not hci_spec:
             raise ValueError("BumbleCentral needs an HCI transport (e.g. \"usb:0\") or a controller")
-        self.hci_spec, self.address, self.max_mtu = hci_spec, address, max_mtu
+        self.hci_spec, self.max_mtu = hci_spec, max_mtu
+        # A random static address has its two top bits set.
+        self.address = address or ":".join(f"{b:02X}" for b in bytes([0xC0 | secrets.randbits(6)])
+                                           + secrets.token_bytes(5))
         self.keystore = MemoryKeyStore()  # the harness's bonds (a phone's bond store)
         self._device: Device | None = None
         self._transport: Any = None
