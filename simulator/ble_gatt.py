@@ -189,6 +189,11 @@ class ImKeyPeripheral:
         if connection is not None and loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._disconnect(connection)))
 
+    def _hang_up(self) -> None:
+        """A fault: stop listening at once (writes still in flight are ignored), then disconnect."""
+        self._session = None
+        self.drop_connection()
+
     async def _disconnect(self, connection: Connection) -> None:
         try:
             await connection.disconnect()
@@ -224,7 +229,7 @@ class ImKeyPeripheral:
         if self.faults.drop_mid_request and session.reassembler.mid_message:
             self.faults.drop_mid_request = False
             log.info("%s: fault injection: disconnecting in the middle of a request", self.name)
-            self.drop_connection()
+            self._hang_up()
 
     def _on_message(self, session: "_Session", message: bytes) -> None:
         faults = self.faults
@@ -232,7 +237,7 @@ class ImKeyPeripheral:
             faults.drop_on_message -= 1
             if faults.drop_on_message == 0:
                 log.info("%s: fault injection: disconnecting instead of answering", self.name)
-                return self.drop_connection()
+                return self._hang_up()
         if faults.mute:
             return
         for answer in self._answer(session, message):

@@ -147,19 +147,30 @@ def test_a_dropped_connection_mid_exchange_is_a_clear_error_not_a_hang(kit):
     assert k.connection.connected
 
 
-@pytest.mark.parametrize("fault", ["drop_mid_request", "drop_mid_answer"])
-def test_a_disconnect_in_the_middle_of_a_fragmented_apdu_is_a_clear_transport_error(kit, fault):
+def test_a_disconnect_in_the_middle_of_a_fragmented_request_is_a_clear_transport_error(kit):
     k = kit(mtu=23, link_timeout=20.0).open()
-    setattr(k.peripheral.faults, fault, True)
+    k.peripheral.faults.drop_mid_request = True
     start = time.monotonic()
     with pytest.raises(TransportError, match="BLE connection to BLE device named 'imKeyPro'.*dropped"):
-        k.link.debug(Op.SCREEN)  # 12 bytes out in one fragment but a 3-fragment answer; a 60-byte frame below
-        k.connection.send(frame_of_length(60))
-        k.link.debug(Op.SCREEN)
+        k.connection.send(frame_of_length(60))  # 3 fragments: the device hangs up after the first
+        k.connection.receive(20.0)
     assert time.monotonic() - start < 2.0, "the drop must end the exchange at once, not at the 20 s timeout"
-    assert not getattr(k.peripheral.faults, fault), "the fault fired"
+    assert not k.peripheral.faults.drop_mid_request, "the fault fired"
+    assert k.peripheral.air_log.writes[-1] == 20 and k.peripheral.air_log.notifications == []
     k.connection.drain()
-    assert k.link.debug_ok(Op.SCREEN).startswith(b"Set PIN")  # reconnected
+    assert k.link.debug_ok(Op.SCREEN).startswith(b"Set PIN")  # the next exchange reconnects
+
+
+def test_a_disconnect_in_the_middle_of_a_fragmented_answer_is_a_clear_transport_error(kit):
+    k = kit(mtu=23, link_timeout=20.0).open()
+    k.peripheral.faults.drop_mid_answer = True
+    start = time.monotonic()
+    with pytest.raises(TransportError, match="BLE connection to BLE device named 'imKeyPro'.*dropped while "
+                                             "waiting for an answer"):
+        k.link.debug(Op.SCREEN)  # a 3-fragment answer: the device hangs up after the first
+    assert time.monotonic() - start < 2.0, "the drop must end the wait at once, not at the 20 s timeout"
+    assert k.peripheral.air_log.notifications == [20]
+    assert k.link.debug_ok(Op.SCREEN).startswith(b"Set PIN")
 
 
 def test_without_auto_reconnect_a_dropped_link_stays_an_error(kit):
