@@ -13,6 +13,7 @@ power_cycle/power_on ask the operator, then reconnect (switching a device off dr
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from keybench.rigs.ble.connection import WRITE_MODES, BleConnection, BleSpec
@@ -89,6 +90,9 @@ class BleTarget(OperatorPower, Target):
             if claimed:
                 raise BadRigFile(f"rig {self.rig.name!r}: payload \"apdu\" has no debug link, yet the rig claims "
                                f"{claimed}")
+        if s.simulator not in ("", "in-process") and not re.fullmatch(r"tcp://[^:/\s]+:\d+", s.simulator):
+            raise BadRigFile(f"rig {self.rig.name!r}: simulator {s.simulator!r}, want \"\", \"in-process\" or "
+                             f"\"tcp://HOST:PORT\"")
         if s.hci and s.simulator:
             raise BadRigFile(f"rig {self.rig.name!r}: hci {s.hci!r} is for a real device; a simulator brings its own "
                              f"(leave hci empty)")
@@ -107,11 +111,8 @@ class BleTarget(OperatorPower, Target):
         if s.simulator == "in-process":
             controller, name = self._in_process_radio()
             self.central = BumbleCentral(controller)
-        elif s.simulator.startswith("tcp://"):
+        elif s.simulator:  # "tcp://HOST:PORT" (_check): serve-ble's virtual controller, HCI over TCP
             self.central = BumbleCentral("tcp-client:" + s.simulator.removeprefix("tcp://"))
-        elif s.simulator:
-            raise BadRigFile(f"rig {self.rig.name!r}: simulator {s.simulator!r}, want \"\", \"in-process\" or "
-                             f"\"tcp://HOST:PORT\"")
         else:
             self.central = BumbleCentral(s.hci)
         return ({"backend": BumbleBleakClient, "bumble": self.central},
@@ -145,7 +146,11 @@ class BleTarget(OperatorPower, Target):
         self._check()
         s = self.settings
         self.loop = LoopThread()
-        client_kwargs, scanner_kwargs, name, address = self._backends()
+        try:
+            client_kwargs, scanner_kwargs, name, address = self._backends()
+        except BaseException:
+            self.stop()  # the loop thread (and a half-built simulator) must not outlive a failed start
+            raise
         spec = BleSpec(service_uuid=s.service_uuid, name=name, address=address, write_uuid=s.write_uuid,
                        notify_uuid=s.notify_uuid, pair=s.pair, write_mode=s.write_mode,
                        fragment_size=s.fragment_size, scan_timeout=s.scan_timeout,

@@ -52,6 +52,8 @@ def rig(settings: dict, capabilities=("power_cycle",)) -> RigConfig:
     ({"name": "x", "service_uuid": "fffd", "write_mode": "fast"}, (), "write_mode 'fast'"),
     ({"name": "x", "service_uuid": "fffd", "fragment_size": 3}, (), "fragment_size 3"),
     ({"name": "x", "service_uuid": "fffd", "hci": "usb:0", "simulator": "in-process"}, (), "hci 'usb:0' is for a real"),
+    ({"name": "x", "service_uuid": "fffd", "simulator": "udp://127.0.0.1:1"}, (), "simulator 'udp://127.0.0.1:1'"),
+    ({"name": "x", "service_uuid": "fffd", "simulator": "tcp://127.0.0.1"}, (), "simulator 'tcp://127.0.0.1', want"),
 ])
 def test_settings_checks(settings, capabilities, error):
     with pytest.raises(RigError, match=error):
