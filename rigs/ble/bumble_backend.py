@@ -322,7 +322,7 @@ class BumbleBleakClient(BaseBleakClient):
     async def write_gatt_char(self, characteristic: BleakGATTCharacteristic, data: Any, response: bool) -> None:
         peer = self._check_connected_for("write")
         value = bytes(data)
-        if not response and len(value) > self.mtu_size - 3:  # as BlueZ: a command cannot be split
+        if not response and len(value) > self.mtu_size - 3:  # a write command cannot be split
             raise BleakError(f"write without response of {len(value)} bytes exceeds ATT_MTU-3 = {self.mtu_size - 3}")
         await self._gatt("a write", peer.write_value(self._proxies[characteristic.handle], value,
                                                      with_response=response))
