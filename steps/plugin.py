@@ -22,7 +22,7 @@ from keybench.steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
 pytest_plugins = [f"keybench.steps.{name}" for name in (
     "pin_steps", "device_steps", "wallet_steps", "app_steps", "backup_steps",  # the step library
-    "cucumber", "tags", "collect", "suggest",  # the report, free tags, features by path, did-you-mean
+    "cucumber", "allure_report", "tags", "collect", "suggest",  # reports, free tags, features by path, did-you-mean
 )]
 
 SUITE_TAGS = {
