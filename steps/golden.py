@@ -160,9 +160,6 @@ class GoldenScenario:
             return None
         return Mismatch(screen, golden, pixels, mask_differs, self.picture(golden.number))
 
-    def expected_mask_top(self, number: int) -> int | None:
-        return self.stored(number).masked_from
-
 
 def _one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 WIDTH, HEIGHT = 128, 64
 FRAMEBUFFER_BYTES = WIDTH * HEIGHT // 8  # row-major, 16 bytes a row, most significant bit first, 1 = lit
@@ -24,8 +24,9 @@ ONLY_EXPECTED = (255, 70, 70)  # diff: lit in the golden screen, dark now
 ONLY_ACTUAL = (70, 230, 70)  # diff: dark in the golden screen, lit now
 SAME_LIT = (90, 90, 100)  # diff: lit in both, dimmed so the differences stand out
 MASK_DIFFERS = (200, 120, 0)  # diff: the masked word area differs (known from the digest, not shown)
+FRAME = (255, 230, 0)  # diff: a thin frame around the differing pixels, so that even one is found at a glance
 
-_PALETTE = [DARK, LIT, MASKED, ONLY_EXPECTED, ONLY_ACTUAL, SAME_LIT, MASK_DIFFERS]
+_PALETTE = [DARK, LIT, MASKED, ONLY_EXPECTED, ONLY_ACTUAL, SAME_LIT, MASK_DIFFERS, FRAME]
 
 
 class BadFramebuffer(ValueError):
@@ -138,16 +139,22 @@ def difference(expected: list[list[bool]], actual: list[list[bool]], skip_from: 
 
 def save_diff(expected: list[list[bool]], actual: list[list[bool]], path: Path,
               mask: Mask | None = None, mask_differs: bool = False) -> Path:
-    """Red: lit in the golden screen only; green: lit now only; grey: lit in both. A masked area is drawn plain
-    (or orange when its digest differs), never its pixels."""
+    """Red: lit in the golden screen only; green: lit now only; grey: lit in both; a yellow frame around them. A
+    masked area is drawn plain (or orange when its digest differs), never its pixels."""
     def colour(x: int, y: int) -> int:
         if mask and mask.hides(y):
             return 6 if mask_differs else 2
         was, now = expected[y][x], actual[y][x]
         return 5 if was and now else 3 if was else 4 if now else 0
 
+    picture = _paletted([[colour(x, y) for x in range(WIDTH)] for y in range(HEIGHT)])
+    box = difference(expected, actual, skip_from=mask.top if mask else None).box
+    if box is not None:  # drawn between device pixels' squares: one screen pixel wide, two device pixels out
+        left, top, right, bottom = box
+        ImageDraw.Draw(picture).rectangle(((left - 2) * SCALE, (top - 2) * SCALE, (right + 3) * SCALE - 1,
+                                           (bottom + 3) * SCALE - 1), outline=7)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _paletted([[colour(x, y) for x in range(WIDTH)] for y in range(HEIGHT)]).save(path, format="PNG", optimize=True)
+    picture.save(path, format="PNG", optimize=True)
     return path
 
 

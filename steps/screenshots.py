@@ -16,7 +16,7 @@ from keybench.protocol.status import StatusError
 from keybench.rigs.hands import SECRET_TITLES, Hands, NoFramebuffer
 from keybench.rigs.link import DeviceFrameError, PoweredOff
 from keybench.steps.golden import GoldenScenario, Mismatch, Screen, scenario_slug, visible_mask
-from keybench.steps.pictures import lit_pixels, save_diff, save_screen, secret_mask, step_picture_name
+from keybench.steps.pictures import Mask, lit_pixels, save_diff, save_screen, secret_mask, step_picture_name
 
 RECORD, COMPARE = "record", "compare"
 
@@ -141,8 +141,8 @@ class ScreenCamera:
             mask = None
             if hide and not self.settings.show_secrets:
                 mask = secret_mask(mismatch.screen.framebuffer)
-                if expected.masked_from is not None:
-                    mask = type(mask)(min(mask.top, expected.masked_from))
+                if expected.masked_from is not None:  # hide what either picture hides
+                    mask = Mask(min(mask.top, expected.masked_from))
             written.append(save_diff(expected.pixels, lit_pixels(mismatch.screen.framebuffer),
                                      folder / f"golden-{n:02d}-diff.png", mask, mismatch.mask_differs))
         for path in written:

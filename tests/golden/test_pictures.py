@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 from keybench.steps.golden import BadGolden, GoldenScenario, Screen, digest, scenario_slug
-from keybench.steps.pictures import (DARK, LIT, MASKED, SCALE, BadFramebuffer, colours, lit_pixels,
-                                     pixels_to_framebuffer, read_screen, save_screen, secret_mask, step_picture_name)
+from keybench.steps.pictures import (DARK, FRAME, LIT, MASKED, ONLY_ACTUAL, ONLY_EXPECTED, SCALE, BadFramebuffer,
+                                     colours, lit_pixels, pixels_to_framebuffer, read_screen, save_diff, save_screen,
+                                     secret_mask, step_picture_name)
 from synthetic import flip, framebuffer
 
 PIN = framebuffer("Enter PIN", "5 attempts left")
@@ -117,6 +118,15 @@ def test_with_show_secrets_the_golden_picture_shows_the_words(tmp_path):
     assert stored.masked_from is None and pixels_to_framebuffer(stored.pixels) == WORDS
     changed = Screen(1, 1, "step 1", "Write down your words", True, flip(WORDS, 60, 50))
     assert golden.compare(changed, golden.index()[0]).pixels.count == 1
+
+
+def test_the_diff_picture_colours_what_differs_and_frames_it(tmp_path):
+    changed = flip(flip(PIN, 100, 50), *next((x, y) for y, row in enumerate(lit_pixels(PIN))
+                                             for x, lit in enumerate(row) if lit and y > 12))
+    with Image.open(save_diff(lit_pixels(PIN), lit_pixels(changed), tmp_path / "diff.png")) as image:
+        found = colours(image)
+    assert found.count(ONLY_ACTUAL) == SCALE * SCALE and found.count(ONLY_EXPECTED) == SCALE * SCALE
+    assert FRAME in found and LIT not in found  # pixels lit in both are dimmed
 
 
 def test_recording_again_replaces_the_old_screens(tmp_path):
