@@ -88,8 +88,8 @@ def tour() -> Iterator[Step]:
     yield Step("binding-code", Channel.HOST, imkey.DISPLAY_BIND_CODE.encode())
     yield press()
     yield debug(Op.POWER_CYCLE, name="locked")
-    yield from enter("000000", "locked-wrong-pin")
-    for _ in range(3):
+    yield from enter("000000", "locked-wrong-pin")  # the second wrong PIN: reset-device-wrong-pin was the first
+    for _ in range(2):
         yield from enter("000000")
     yield Step("locked-last-attempt", Channel.DEBUG, bytes([Op.SCREEN]))
     yield from enter("000000", "wiped")
