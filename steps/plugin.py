@@ -183,9 +183,16 @@ def _camera(request: pytest.FixtureRequest, bench: Bench, recorder: EvidenceReco
     title = f"{name} [{', '.join(f'{k}={v}' for k, v in example.items())}]" if example else name
     camera = ScreenCamera(bench.hands, GoldenScenario.beside(feature, scenario_slug(name, example)),
                           f"{title} ({feature.name}, rig {bench.rig.name}, seed {bench.seed})", settings,
-                          note=recorder.note, attach=lambda path, label: None)
+                          note=recorder.note, attach=_attach)
     request.node.stash[CAMERA] = camera
     return camera
+
+
+def _attach(path: Path, name: str) -> None:
+    """A picture into the Allure results, on the running step (nothing without --alluredir)."""
+    from keybench.steps.allure_report import attach_file  # here: allure_report imports this module
+
+    attach_file(path, name)
 
 
 @pytest.hookimpl(tryfirst=True)  # a golden screen that differs fails this step, before the reports call it passed
