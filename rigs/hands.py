@@ -16,7 +16,9 @@ SECRET_TITLES = ("Write down your words",)
 def describe_screen(lines: list[str]) -> str:
     """The whole screen on one line for a message, never the words of a secret screen."""
     if lines and lines[0].startswith(SECRET_TITLES):
-        return f"{lines[0]!r} (its {len(lines) - 1} lines of words hidden)"
+        page = f", {lines[-1]!r}" if len(lines) > 1 and lines[-1].startswith("Page ") else ""
+        hidden = len(lines) - 1 - bool(page)
+        return f"{lines[0]!r}{page} (its {hidden} lines of words hidden)"
     return " / ".join(repr(line) for line in lines)
 
 

@@ -10,7 +10,7 @@ from keybench.protocol.debuglink import FB_HALF, Button, Op
 from keybench.protocol.framing import Channel, ErrorCode, Frame, parse_error
 from keybench.protocol.status import SW
 from keybench.rigs.device_user import DeviceRefused, DeviceUser
-from keybench.rigs.hands import DebugLinkHands, Hands, NoFramebuffer
+from keybench.rigs.hands import DebugLinkHands, Hands, NoFramebuffer, describe_screen
 from keybench.rigs.link import Link
 from keybench.rigs.targets.sim import LoopbackTransport
 from keybench.simulator import display
@@ -200,3 +200,12 @@ def test_read_words_refuses_to_start_past_page_one_without_showing_words():
     with pytest.raises(DeviceRefused, match="needs page 1") as refused:
         user.read_words()
     assert not any(word in str(refused.value) for word in dev.ui.words)
+
+
+def test_a_message_about_a_page_of_words_names_the_page_and_hides_the_words():
+    dev, _, user = open_device()
+    user.set_pin("123456")
+    lines = user.start_wallet("Create wallet", 12)
+    message = describe_screen(lines)
+    assert message == "'Write down your words', 'Page 1 of 2' (its 6 lines of words hidden)"
+    assert not any(word in message for word in dev.ui.words)
