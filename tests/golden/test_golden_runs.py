@@ -71,6 +71,10 @@ def test_every_scenario_of_the_seed_flows_and_backup_has_golden_screens_and_they
     assert re.search(rf"golden screens: {len(outcomes)} compared\b", result.stdout)
     for suite in SUITES:
         assert list((FEATURES / suite / SNAPSHOTS).glob(f"*/{INDEX}")), f"no golden screens for {suite}"
+    compared = {golden_folder_of(folder) for folder in evidence_folders(tmp_path / "ev").values()}
+    stored = {index.parent for index in FEATURES.glob(f"*/{SNAPSHOTS}/*/{INDEX}")}
+    assert stored - compared == set(), "golden folders no scenario uses (a renamed scenario's): delete them"
+    assert len(compared) == len(outcomes)
 
 
 def test_one_flipped_pixel_of_the_pin_screen_fails_exactly_the_scenarios_whose_golden_index_shows_it(tmp_path):
