@@ -107,9 +107,9 @@ def allure_results(folder: Path) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted((folder / "out" / "allure").glob("*-result.json"))]
 
 
-def _attachment(folder: Path, attachment: dict) -> tuple[str, str, str]:
+def _attachment(folder: Path, attachment: dict) -> dict[str, str]:
     content = (folder / "out" / "allure" / attachment["source"]).read_bytes()
-    return attachment["name"], attachment["type"], hashlib.sha256(content).hexdigest()
+    return {"name": attachment["name"], "type": attachment["type"], "sha256": hashlib.sha256(content).hexdigest()}
 
 
 def _step(folder: Path, step: dict) -> dict:
@@ -134,6 +134,29 @@ def comparable_allure(folder: Path) -> list[dict]:
             "steps": [_step(folder, step) for step in result.get("steps", [])],
             "attachments": [_attachment(folder, a) for a in result.get("attachments", [])]})
     return sorted(shown, key=lambda result: (result["fullName"], result["parameters"]))
+
+
+def differing_leaves(first, second, path: tuple = ()) -> set[tuple]:
+    """The paths (keys and indices) of the values that differ between two equally shaped structures."""
+    if isinstance(first, dict) and isinstance(second, dict) and first.keys() == second.keys():
+        return set().union(*(differing_leaves(first[k], second[k], (*path, k)) for k in first))
+    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        pairs = enumerate(zip(first, second, strict=True))
+        return set().union(*(differing_leaves(a, b, (*path, i)) for i, (a, b) in pairs))
+    return set() if first == second else {path}
+
+
+def masked(structure, paths: set[tuple], mark: str = "<varies from run to run>"):
+    """A copy with the values at `paths` replaced by `mark`."""
+    def walk(value, path):
+        if path in paths:
+            return mark
+        if isinstance(value, dict):
+            return {k: walk(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, (*path, i)) for i, v in enumerate(value)]
+        return value
+    return walk(structure, ())
 
 
 def comparable_junit(folder: Path) -> dict:

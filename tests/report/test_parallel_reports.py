@@ -5,8 +5,12 @@ the controller writes environment.properties and categories.json). Compared with
 worker ids; the attachments by content."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from report_probe import (OUTCOMES, allure_results, comparable_allure, comparable_cucumber, comparable_junit,
-                          junit_totals, report_project, run_with_reports)
+                          differing_leaves, junit_totals, masked, report_project, run_with_reports)
+from support import ROOT
 
 SCENARIOS = sum(OUTCOMES.values())
 
@@ -39,3 +43,39 @@ def test_two_xdist_workers_write_the_reports_a_serial_run_writes(serial_reports,
     assert len(allure) == SCENARIOS and allure == comparable_allure(serial)
     for name in ("environment.properties", "categories.json"):
         assert (parallel / "out" / "allure" / name).read_text() == (serial / "out" / "allure" / name).read_text()
+
+
+def repository_suites(folder: Path) -> Path:
+    """Every feature suite of the repository, with its golden screens, in a folder of its own: both runs then write
+    the same relative paths (evidence folders) into their reports."""
+    shutil.copytree(ROOT / "features", folder / "features")
+    return folder
+
+
+def test_the_repositorys_suites_under_two_workers_report_what_a_serial_run_reports(tmp_path):
+    """The same on the real suites (sim rig), every scenario passing with its screen pictures attached. Two serial
+    runs first: an attachment whose content differs between them comes from randomness the harness does not seed
+    (see the printed list), and only there may the parallel run differ too; never in a status, name or label."""
+    runs = {}
+    for name, args in (("serial", ()), ("serial-again", ()), ("parallel", ("-n", "2"))):
+        folder = repository_suites(tmp_path / name)
+        result = run_with_reports(folder, "-q", *args, rig="sim")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        runs[name] = folder
+    serial, parallel = runs["serial"], runs["parallel"]
+    scenarios = len(allure_results(serial))
+    assert scenarios > 50 and {r["status"] for r in allure_results(serial)} == {"passed"}
+    pictures = [a for r in allure_results(serial) for step in r["steps"] for a in step.get("attachments", [])
+                if a["type"] == "image/png"]
+    assert len(pictures) >= scenarios  # every scenario shows at least one screen
+    assert comparable_cucumber(parallel) == comparable_cucumber(serial)
+    assert len(comparable_junit(serial)) == scenarios and comparable_junit(parallel) == comparable_junit(serial)
+
+    allure = comparable_allure(serial)
+    varies = differing_leaves(allure, comparable_allure(runs["serial-again"]))
+    for path in sorted(varies, key=str):
+        assert path[-3] == "attachments" and path[-1] == "sha256", path  # an attachment's content, nothing else
+        step = allure[path[0]]["steps"][path[2]]
+        print(f"varies from serial run to serial run: {allure[path[0]]['name']!r}, step {step['name']!r}, "
+              f"{step['attachments'][path[-2]]['name']}")
+    assert masked(comparable_allure(parallel), varies) == masked(allure, varies)
