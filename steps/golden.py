@@ -118,6 +118,11 @@ class GoldenScenario:
             raise BadGolden(f"{path}: the screens are not numbered 1 to {len(screens)} in order")
         return screens
 
+    def recorded_with(self) -> str:
+        """The index's first line: the scenario, its feature, and the rig and seed it was recorded with."""
+        first = (self.folder / INDEX).read_text(encoding="utf-8").split("\n", 1)[0]
+        return first.removeprefix("# ")
+
     def record(self, screens: list[Screen], header: str, show_secrets: bool) -> None:
         """Replace the folder with these screens (a scenario's old screens never linger)."""
         if self.folder.exists():

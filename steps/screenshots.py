@@ -4,6 +4,7 @@ one, failing the step on the first difference with the expected, actual and diff
 """
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +124,17 @@ class ScreenCamera:
             what = mismatch.describe() + f"; golden {self._shown(mismatch.golden_picture)}"
         raise GoldenScreenMismatch(
             f"{self.scenario}: screen {screen.number:02d} ({screen.title!r}, after step {screen.step_number}) is not "
-            f"the golden one: {what}. {where}If the change is intended, record again with --golden-run.")
+            f"the golden one: {what}. {where}{self._seed_hint()}If the change is intended, record again with "
+            f"--golden-run.")
+
+    def _seed_hint(self) -> str:
+        """Another seed draws other words and binding codes: say so, when the golden screens were drawn with one."""
+        recorded = re.search(r"seed (\w+)\)$", self.golden.recorded_with())
+        now = re.search(r"seed (\w+)\)$", self.scenario)
+        if recorded and now and recorded.group(1) != now.group(1):
+            return (f"The golden screens were recorded with seed {recorded.group(1)}, this run's is {now.group(1)} "
+                    f"(the rig file's seed differs): random screens cannot match. ")
+        return ""
 
     def _write_mismatch(self, mismatch: Mismatch) -> str:
         folder = self.settings.evidence

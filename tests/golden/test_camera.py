@@ -11,10 +11,10 @@ from keybench.steps.screenshots import COMPARE, RECORD, CameraSettings, GoldenSc
 from synthetic import FakeHands, framebuffer
 
 
-def camera(tmp_path, hands, mode, strict=False, show_secrets=False, evidence=True):
+def camera(tmp_path, hands, mode, strict=False, show_secrets=False, evidence=True, scenario="the scenario"):
     notes, attached = [], []
     settings = CameraSettings(mode, strict, show_secrets, tmp_path / "evidence" if evidence else None, tmp_path)
-    cam = ScreenCamera(hands, GoldenScenario(tmp_path / "snapshots" / "s"), "the scenario", settings,
+    cam = ScreenCamera(hands, GoldenScenario(tmp_path / "snapshots" / "s"), scenario, settings,
                        notes.append, lambda path, name: attached.append(path.name))
     return cam, notes, attached
 
@@ -144,3 +144,13 @@ def test_hands_without_a_framebuffer_write_no_pictures_and_say_why(tmp_path):
     assert not (tmp_path / "evidence").exists()
     assert [n for n in notes if n.startswith("pictures:")] == [
         "pictures: none for this scenario: OperatorHands cannot read the device's framebuffer: it needs a debug link"]
+
+
+def test_a_mismatch_under_another_seed_says_the_seeds_differ(tmp_path):
+    hands = FakeHands()
+    cam, _, _ = camera(tmp_path, hands, RECORD, scenario="the scenario (x.feature, rig sim, seed 1)")
+    play(cam, hands, FLOW)
+    cam, _, _ = camera(tmp_path, FakeHands(), COMPARE, scenario="the scenario (x.feature, rig bench, seed 2)")
+    cam.hands.tweak = (100, 60)
+    with pytest.raises(GoldenScreenMismatch, match="recorded with seed 1, this run's is 2"):
+        play(cam, cam.hands, FLOW)
