@@ -136,29 +136,6 @@ def comparable_allure(folder: Path) -> list[dict]:
     return sorted(shown, key=lambda result: (result["fullName"], result["parameters"]))
 
 
-def differing_leaves(first, second, path: tuple = ()) -> set[tuple]:
-    """The paths (keys and indices) of the values that differ between two equally shaped structures."""
-    if isinstance(first, dict) and isinstance(second, dict) and first.keys() == second.keys():
-        return set().union(*(differing_leaves(first[k], second[k], (*path, k)) for k in first))
-    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
-        pairs = enumerate(zip(first, second, strict=True))
-        return set().union(*(differing_leaves(a, b, (*path, i)) for i, (a, b) in pairs))
-    return set() if first == second else {path}
-
-
-def masked(structure, paths: set[tuple], mark: str = "<varies from run to run>"):
-    """A copy with the values at `paths` replaced by `mark`."""
-    def walk(value, path):
-        if path in paths:
-            return mark
-        if isinstance(value, dict):
-            return {k: walk(v, (*path, k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, (*path, i)) for i, v in enumerate(value)]
-        return value
-    return walk(structure, ())
-
-
 def comparable_junit(folder: Path) -> dict:
     """Test case -> its properties and outcome (failure, skip) with their messages; no times, host or suite sums."""
     root = ET.parse(folder / "out" / "junit.xml").getroot()
