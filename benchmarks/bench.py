@@ -3,6 +3,7 @@ within a run, not across runs). Not a test: nothing here passes or fails.
 
     python benchmarks/bench.py                      # all rigs that can run here
     python benchmarks/bench.py --rigs sim qemu-stm32f4 --rounds 500 --no-suite
+    python benchmarks/bench.py --parallel           # pytest -n 2 against serial, sim and QEMU (benchmarks/speedup.py)
 """
 from __future__ import annotations
 
@@ -33,13 +34,14 @@ SIM_BLE_BEFORE_BUMBLE = [
 
 
 @contextmanager
-def rig_file(name: str):
-    """The rig's path; for sim-tcp, a simulator server on a free port and a rig file pointing at it."""
+def rig_file(name: str, devices: int = 1):
+    """The rig's path; for sim-tcp, a simulator server (with `devices` devices, one per pytest -n worker) on a free
+    port and a rig file pointing at it."""
     if name != "sim-tcp":
         yield name
         return
     proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
-                             "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                             "1", "--devices", str(devices)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])
         text = (ROOT / "rigs" / "sim-tcp.toml").read_text().replace("47321", str(port))
@@ -103,7 +105,16 @@ def main() -> int:
     parser.add_argument("--rigs", nargs="+", default=DEFAULT_RIGS)
     parser.add_argument("--rounds", type=int, default=300, help="APDU round trips per rig")
     parser.add_argument("--no-suite", action="store_true", help="skip the full feature-suite timing")
+    parser.add_argument("--parallel", action="store_true",
+                        help="instead: the feature suites with pytest -n against serial (default rigs: sim, QEMU)")
+    parser.add_argument("--workers", type=int, default=2, help="with --parallel: pytest -n WORKERS")
+    parser.add_argument("--repeats", type=int, default=3, help="with --parallel: runs of each, medians reported")
     args = parser.parse_args()
+    if args.parallel:
+        from speedup import report  # benchmarks/speedup.py, beside this file
+
+        rigs = args.rigs if args.rigs != DEFAULT_RIGS else ["sim", "qemu-stm32f4"]
+        return report(rigs, args.workers, args.repeats, rig_file)
     rows = [r for r in (measure(n, args.rounds, not args.no_suite) for n in args.rigs) if r]
     head = f"{'rig':<14}{'start s':>9}{'power cycle s':>15}{'APDU median ms':>16}{'APDU p99 ms':>13}"
     if not args.no_suite:
