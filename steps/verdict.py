@@ -75,6 +75,10 @@ class KeybenchRun:
         """The rig file, the target's settings, the tools it needs (nothing starts): None, or (exit code, line)."""
         try:
             rig = self.load_rig()
+            workers = int(getattr(self.config, "workerinput", {}).get("workercount", 1))
+            if rig.physical and workers > 1:  # one device on the bench: the workers would talk over each other
+                return BAD_RIG_FILE, (f"keybench: rig {rig.name!r} is one physical device (physical = true), and "
+                                      f"{workers} xdist workers would share it: run it without -n")
             target_class(rig.target)(rig).check_tools()
         except RigUnavailable as exc:
             if not self.config.getoption("--allow-missing-rig"):

@@ -150,3 +150,15 @@ def test_renode_gives_each_worker_its_own_emulator(tmp_path):
     for pid, log in logs.items():  # each Renode booted its own machine and was stopped at the end
         calls = [entry["call"] for entry in log if "call" in entry]
         assert "StartEmulation" in calls and calls[-1] == "stop_remote_server", (pid, calls[-5:])
+
+
+def test_a_physical_rig_refuses_to_be_shared_by_workers(tmp_path):
+    """One board on the bench cannot serve two workers: the run ends at once with exit 2, naming the rig and -n."""
+    rig = tmp_path / "one-board.toml"
+    rig.write_text('name = "one-board"\ntarget = "serial"\nphysical = true\ncapabilities = ["debug_link"]\n'
+                   '[settings]\nurl = "loop://"\n')
+    result = subprocess.run([sys.executable, "-m", "pytest", "features/pin", "--rig", str(rig), "-n", str(WORKERS),
+                             "-q"], cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-2000:]
+    assert ("keybench: rig 'one-board' is one physical device (physical = true), and 2 xdist workers would share it: "
+            "run it without -n") in result.stdout, result.stdout[-2000:]
