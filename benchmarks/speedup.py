@@ -4,12 +4,15 @@ Each repeat runs serial and parallel back to back (their order alternating betwe
 busier or quieter during the run favours neither), and the speed-up is taken within each repeat; medians are
 printed. Two variants: the suite as this development virtualenv runs it, and without Hypothesis's pytest plugin
 (hypothesis is a test extra a QA install does not have; its plugin imports all of Hypothesis when each pytest
-process ends). A run that selects no scenario shows the fixed cost: start, collection, workers, exit.
+process ends). A run that selects no scenario shows the fixed cost: start, collection, workers, exit. "Cores used"
+is the CPU time of pytest and all it started over the wall time: on a machine other jobs share, a -n 2 run that
+gets well under 2 cores could not go faster.
 """
 from __future__ import annotations
 
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,9 +31,16 @@ class Run:
     pytest_s: float | None  # what pytest prints ("79 passed in 8.1s")
     passed: int
     summary: str
+    cpu_s: float  # user + system time of pytest and everything it started (workers, emulators)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_suite(rig: str, *extra: str) -> Run:
+    cpu = children_cpu()
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "pytest", "features", "--rig", rig, "-q", *extra], cwd=ROOT,
                             capture_output=True, text=True, timeout=3600)
@@ -39,7 +49,8 @@ def run_suite(rig: str, *extra: str) -> Run:
     summary = lines[-1] if lines else result.stderr.strip()[-300:]
     took = re.search(r" in ([\d.]+)s", summary)
     passed = re.search(r"(\d+) passed", summary)
-    return Run(wall, float(took[1]) if took else None, int(passed[1]) if passed else 0, summary)
+    return Run(wall, float(took[1]) if took else None, int(passed[1]) if passed else 0, summary,
+               children_cpu() - cpu)
 
 
 def compare(rig: str, workers: int, repeats: int, extra: list[str]) -> dict:
@@ -67,6 +78,8 @@ def compare(rig: str, workers: int, repeats: int, extra: list[str]) -> dict:
         "ratio_wall": median(s.wall_s / p.wall_s for s, p in zip(serial, parallel, strict=True)),
         "ratio_pytest": median(s.pytest_s / p.pytest_s for s, p in zip(serial, parallel, strict=True)
                                if s.pytest_s and p.pytest_s),
+        "serial_cores": median(r.cpu_s / r.wall_s for r in serial),
+        "parallel_cores": median(r.cpu_s / r.wall_s for r in parallel),
         "scenarios": serial[0].passed, "empty_serial": empty_serial, "empty_parallel": empty_parallel,
     }
 
@@ -75,7 +88,8 @@ def report(rigs: list[str], workers: int, repeats: int, rig_file) -> int:
     print(f"pytest -n {workers} against serial, {repeats} repeats each, medians; {os.cpu_count()} cores; "
           f"load average at start {os.getloadavg()[0]:.2f}")
     head = (f"{'rig':<14}{'variant':<22}{'scen.':>6}{'serial s':>10}{'-n s':>8}{'speed-up':>10}"
-            f"{'pytest serial s':>17}{'pytest -n s':>13}{'speed-up':>10}{'no-scenario serial/-n s':>25}")
+            f"{'pytest serial s':>17}{'pytest -n s':>13}{'speed-up':>10}{'cores used serial/-n':>22}"
+            f"{'no-scenario serial/-n s':>25}")
     rows = []
     for rig in rigs:
         with rig_file(rig, devices=workers) as rig_path:
@@ -85,6 +99,7 @@ def report(rigs: list[str], workers: int, repeats: int, rig_file) -> int:
     for rig, variant, r in rows:
         print(f"{rig:<14}{variant:<22}{r['scenarios']:>6}{r['serial_wall']:>10.2f}{r['parallel_wall']:>8.2f}"
               f"{r['ratio_wall']:>9.2f}x{r['serial_pytest']:>17.2f}{r['parallel_pytest']:>13.2f}"
-              f"{r['ratio_pytest']:>9.2f}x{r['empty_serial']:>15.2f} / {r['empty_parallel']:.2f}")
+              f"{r['ratio_pytest']:>9.2f}x{r['serial_cores']:>14.2f} / {r['parallel_cores']:.2f}"
+              f"{r['empty_serial']:>15.2f} / {r['empty_parallel']:.2f}")
     print(f"load average at the end {os.getloadavg()[0]:.2f} (other jobs on this machine slow both sides)")
     return 0

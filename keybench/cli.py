@@ -115,7 +115,9 @@ def run_features(args: list[str]) -> int:
         args = [DEFAULT_FEATURES, *args]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(ALLURE_RESULTS, ignore_errors=True)  # this run's results only; xdist workers must not empty it
-    return int(pytest.main([*args, "--gherkin-terminal-reporter", "-v", "--cucumber-report", str(REPORT),
+    # No Hypothesis plugin, as in scripts/run-features: the features use none, and it costs every xdist worker.
+    return int(pytest.main([*args, "--gherkin-terminal-reporter", "-v", "-p", "no:hypothesispytest",
+                            "--cucumber-report", str(REPORT),
                             "--evidence", str(EVIDENCE), "--junitxml", str(JUNIT), "--alluredir",
                             str(ALLURE_RESULTS)]))
 

@@ -118,7 +118,12 @@ def session_bench(rig: RigConfig, pytestconfig: pytest.Config):
     try:
         bench, info = open_checked(rig)  # the doctor's preflight: reachable, info APDUs, firmware version
     except RigError as exc:
-        pytest.exit(f"keybench: rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=BENCH_BROKEN)
+        if not hasattr(pytestconfig, "workerinput"):
+            pytest.exit(f"keybench: rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=BENCH_BROKEN)
+        # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): its scenario is a BENCH
+        # ERROR (steps/verdict.py), the worker stops, and the controller ends the run with exit 3.
+        keybench_run(pytestconfig).open_error = f"rig {rig.name!r} is not usable: {exc}"
+        raise
     bench.info = info
     keybench_run(pytestconfig).bench = bench
     yield bench

@@ -86,8 +86,13 @@ class ScreenCamera:
             self.unavailable = str(exc)
         self.note(f"pictures: none for this scenario: {self.unavailable}")
         if self.expected is not None:
-            raise GoldenScreenMismatch(f"{self.scenario}: its golden screens in {self._shown(self.golden.folder)} "
-                                       f"cannot be compared: {self.unavailable}")
+            # A bench whose device has no debug link (an operator's hands, a real device) cannot show its pixels:
+            # its golden screens go uncompared, and the run's summary says so, as for a scenario without them.
+            self.status = "no framebuffer"
+            if self.settings.strict:
+                raise GoldenScreenMismatch(f"{self.scenario}: its golden screens in {self._shown(self.golden.folder)} "
+                                           f"cannot be compared, and --golden-strict asks for it: {self.unavailable}")
+            self.note(f"golden: not compared: {self.unavailable}")
         return None
 
     def _capture(self, step_number: int, step_text: str, count: bool = True) -> Screen | None:
@@ -169,7 +174,7 @@ class ScreenCamera:
                 return
             self.golden.record(self.screens, self.scenario, self.settings.show_secrets)
             self.note(f"golden: recorded {len(self.screens)} screen(s) in {self._shown(self.golden.folder)}")
-        elif self.expected is not None and len(self.screens) < len(self.expected):
+        elif self.expected is not None and not self.unavailable and len(self.screens) < len(self.expected):
             self.status = "failed"
             missing = ", ".join(f"{s.number:02d} {s.title!r}" for s in self.expected[len(self.screens):])
             raise GoldenScreenMismatch(
@@ -232,6 +237,10 @@ class GoldenSummary:
             counts[status] = counts.get(status, 0) + 1
         line = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         terminalreporter.write_sep("-", f"golden screens: {line}")
+        blind = [nodeid for nodeid, status in self.outcomes.items() if status == "no framebuffer"]
+        if blind:
+            terminalreporter.write_line(f"not compared (the rig's device shows no framebuffer: no debug link; a "
+                                        f"failure with --golden-strict): {len(blind)} scenario(s)")
         uncompared = [nodeid for nodeid, status in self.outcomes.items() if status == "no golden screens"]
         if uncompared:
             terminalreporter.write_line(f"not compared (no golden screens; record them with --golden-run, or make "

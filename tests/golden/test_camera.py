@@ -146,6 +146,23 @@ def test_hands_without_a_framebuffer_write_no_pictures_and_say_why(tmp_path):
         "pictures: none for this scenario: OperatorHands cannot read the device's framebuffer: it needs a debug link"]
 
 
+def test_golden_screens_on_hands_without_a_framebuffer_go_uncompared_unless_strict(tmp_path):
+    """An operator's bench (a real device, no debug link) runs the scenarios; the summary counts them uncompared."""
+    class OperatorLike(FakeHands):
+        def framebuffer(self):
+            raise NoFramebuffer("OperatorHands cannot read the device's framebuffer: it needs a debug link")
+
+    hands = FakeHands()
+    cam, _, _ = camera(tmp_path, hands, RECORD)
+    play(cam, hands, FLOW)
+    cam, notes, _ = camera(tmp_path, OperatorLike(), COMPARE)
+    play(cam, cam.hands, FLOW)
+    assert cam.status == "no framebuffer" and "golden: not compared: OperatorHands cannot read" in " ".join(notes)
+    cam, _, _ = camera(tmp_path, OperatorLike(), COMPARE, strict=True)
+    with pytest.raises(GoldenScreenMismatch, match="cannot be compared, and --golden-strict asks for it"):
+        play(cam, cam.hands, FLOW)
+
+
 def test_a_mismatch_under_another_seed_says_the_seeds_differ(tmp_path):
     hands = FakeHands()
     cam, _, _ = camera(tmp_path, hands, RECORD, scenario="the scenario (x.feature, rig sim, seed 1)")
