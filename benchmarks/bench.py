@@ -4,6 +4,7 @@ within a run, not across runs). Not a test: nothing here passes or fails.
     python benchmarks/bench.py                      # all rigs that can run here
     python benchmarks/bench.py --rigs sim qemu-stm32f4 --rounds 500 --no-suite
     python benchmarks/bench.py --rigs qemu-stm32f4 lab-qemu-1 lab-qemu-2   # through labgrid, 1 and 2 places
+    python benchmarks/bench.py --parallel           # pytest -n 2 against serial, sim and QEMU (benchmarks/speedup.py)
 
 lab-qemu-N is a labgrid lab on loopback (tests/lab/lab_kit.py: coordinator, exporter, N firmware places under
 QEMU); its suite runs with -n N, one place per xdist worker.
@@ -48,10 +49,18 @@ def lab_rig(name: str, places: int):
             if left:
                 print(f"  note: {name} left places locked: {left}")
 
+# sim-ble before bumble (the hand-written radio and ATT code, deleted in issue 13): it cannot run any more, so
+# its figures are the recorded ones (docs/benchmarks.md), printed beside this run's sim-ble through bumble.
+SIM_BLE_BEFORE_BUMBLE = [
+    ("documented 2026-11-21, bench.py", 0.241, 0.379),
+    ("measured 2026-12-02 just before the change, roundtrip.py x1000", 0.132, 0.240),
+]
+
 
 @contextmanager
-def rig_file(name: str):
-    """The rig's path; for sim-tcp, a simulator server on a free port and a rig file pointing at it."""
+def rig_file(name: str, devices: int = 1):
+    """The rig's path; for sim-tcp, a simulator server (with `devices` devices, one per pytest -n worker) on a free
+    port and a rig file pointing at it; for lab-qemu-N, a labgrid lab on loopback."""
     if LAB.fullmatch(name):
         with lab_rig(name, int(LAB.fullmatch(name)[1])) as path:
             yield path
@@ -60,7 +69,7 @@ def rig_file(name: str):
         yield name
         return
     proc = subprocess.Popen([sys.executable, "-m", "keybench.simulator", "serve", "--tcp", "127.0.0.1:0", "--seed",
-                             "1"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                             "1", "--devices", str(devices)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         port = int(proc.stdout.readline().rsplit(":", 1)[1])
         text = (ROOT / "rigs" / "sim-tcp.toml").read_text().replace("47321", str(port))
@@ -127,7 +136,16 @@ def main() -> int:
     parser.add_argument("--rigs", nargs="+", default=DEFAULT_RIGS)
     parser.add_argument("--rounds", type=int, default=300, help="APDU round trips per rig")
     parser.add_argument("--no-suite", action="store_true", help="skip the full feature-suite timing")
+    parser.add_argument("--parallel", action="store_true",
+                        help="instead: the feature suites with pytest -n against serial (default rigs: sim, QEMU)")
+    parser.add_argument("--workers", type=int, default=2, help="with --parallel: pytest -n WORKERS")
+    parser.add_argument("--repeats", type=int, default=3, help="with --parallel: runs of each, medians reported")
     args = parser.parse_args()
+    if args.parallel:
+        from speedup import report  # benchmarks/speedup.py, beside this file
+
+        rigs = args.rigs if args.rigs != DEFAULT_RIGS else ["sim", "qemu-stm32f4"]
+        return report(rigs, args.workers, args.repeats, rig_file)
     rows = [r for r in (measure(n, args.rounds, not args.no_suite) for n in args.rigs) if r]
     head = f"{'rig':<14}{'start s':>9}{'power cycle s':>15}{'APDU median ms':>16}{'APDU p99 ms':>13}"
     if not args.no_suite:
@@ -139,7 +157,18 @@ def main() -> int:
         if "suite_s" in r:
             line += f"{r['suite_s']:>10.1f}{r['scenarios']:>11}{r['per_scenario_s']:>12.3f}{r['per_s']:>13.2f}"
         print(line)
+    print_sim_ble_before_and_after(rows)
     return 0
+
+
+def print_sim_ble_before_and_after(rows: list[dict]) -> None:
+    now = next((r for r in rows if r["rig"] == "sim-ble"), None)
+    if now is None:
+        return
+    print("\nsim-ble APDU round trip, ms: the hand-written radio (recorded) and bumble's stack (this run)")
+    for label, median, p99 in SIM_BLE_BEFORE_BUMBLE:
+        print(f"  old  median {median:7.3f}  p99 {p99:7.3f}   ({label})")
+    print(f"  new  median {now['median_ms']:7.3f}  p99 {now['p99_ms']:7.3f}   (measured now, through bumble)")
 
 
 if __name__ == "__main__":

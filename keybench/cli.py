@@ -8,6 +8,7 @@ same 0/2/3/4, and a command line keybench cannot use is 2.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ USAGE = 2  # the README's exit code for a usage error (argparse's own, too)
 DEFAULT_FEATURES = "features"
 REPORT = Path("build") / "cucumber.json"
 EVIDENCE = Path("build") / "evidence"
+JUNIT = Path("build") / "junit.xml"
+ALLURE_RESULTS = Path("build") / "allure-results"
 HELP = ("-h", "--help")
 
 EXAMPLES = {
@@ -31,9 +34,11 @@ EXAMPLES = {
 exit codes (README, "Exit codes"): 0 passed, 1 a scenario failed, 2 usage or a bad rig file, 3 the bench broke,
 4 a tool the rig needs is not installed, 5 nothing ran""",
     "run": """Runs pytest on the given feature files or folders (default: features), with -v and the Gherkin terminal
-reporter, the Cucumber report build/cucumber.json and one evidence folder per scenario under build/evidence
-(emptied first), all relative to the current folder. Every argument goes to pytest: keybench's own options (--rig,
---allow-missing-rig, --allow-nothing-ran, --show-secrets) and pytest's (-k, -m, -x, -n ...).
+reporter, the reports scripts/run-features writes (the Cucumber report build/cucumber.json, JUnit XML
+build/junit.xml, Allure results build/allure-results/, emptied first; scripts/report renders them as HTML) and one
+evidence folder per scenario under build/evidence (emptied first), all relative to the current folder. Every
+argument goes to pytest: keybench's own options (--rig, --allow-missing-rig, --allow-nothing-ran, --show-secrets,
+--golden-run, --golden-strict) and pytest's (-k, -m, -x, -n ...).
 
 examples:
   keybench run                                  every feature on the default rig (sim)
@@ -109,8 +114,12 @@ def run_features(args: list[str]) -> int:
     if not args or args[0].startswith("-"):
         args = [DEFAULT_FEATURES, *args]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    return int(pytest.main([*args, "--gherkin-terminal-reporter", "-v", "--cucumber-report", str(REPORT),
-                            "--evidence", str(EVIDENCE)]))
+    shutil.rmtree(ALLURE_RESULTS, ignore_errors=True)  # this run's results only; xdist workers must not empty it
+    # No Hypothesis plugin, as in scripts/run-features: the features use none, and it costs every xdist worker.
+    return int(pytest.main([*args, "--gherkin-terminal-reporter", "-v", "-p", "no:hypothesispytest",
+                            "--cucumber-report", str(REPORT),
+                            "--evidence", str(EVIDENCE), "--junitxml", str(JUNIT), "--alluredir",
+                            str(ALLURE_RESULTS)]))
 
 
 def doctor(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ class Op(enum.IntEnum):
     SEED_RNG = 0x08
     FACTORY_ERASE = 0x09
     STORAGE_WRITES = 0x0A
+    FRAMEBUFFER = 0x0B
 
 
 class Button(enum.IntEnum):
@@ -23,6 +24,12 @@ class Button(enum.IntEnum):
 
 
 MAX_TYPED = 64
+
+# The display's framebuffer (docs/protocol.md 3): 128x64, 1 bit a pixel, 16 bytes a row, MSB first, 1 = lit.
+# FRAMEBUFFER answers one half (argument 00: rows 0-31, 01: rows 32-63): the whole and its SW would not fit a frame.
+FB_WIDTH, FB_HEIGHT = 128, 64
+FB_SIZE = FB_WIDTH * FB_HEIGHT // 8
+FB_HALF = FB_SIZE // 2
 
 # Argument sizes; None: free-form text.
 ARG_SIZES: dict[Op, int | None] = {
@@ -36,6 +43,7 @@ ARG_SIZES: dict[Op, int | None] = {
     Op.SEED_RNG: 8,
     Op.FACTORY_ERASE: 0,
     Op.STORAGE_WRITES: 0,
+    Op.FRAMEBUFFER: 1,
 }
 
 

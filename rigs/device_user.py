@@ -13,6 +13,7 @@ from keybench.rigs.hands import SECRET_TITLES, Hands, describe_screen, entry_out
 
 
 WORDS_TITLE = SECRET_TITLES[0]
+PAGE_LINE = re.compile(r"Page (\d+) of (\d+)")  # the last line of a page of words
 
 
 class DeviceRefused(AssertionError):
@@ -66,8 +67,27 @@ class DeviceUser:
         return self.enter(str(word_count))
 
     def read_words(self) -> list[str]:
+        """Write down the words, page by page from page 1: CONFIRM turns a page; it stays on the last page (the
+        next CONFIRM goes on to the check). The words come back in order, or a DeviceRefused says what was off
+        (describe_screen never shows the words)."""
         lines = self._expect(WORDS_TITLE, self.screen(), "the words are shown only while creating a wallet")
-        return [line.split(" ", 1)[1] for line in lines[1:]]
+        words: list[str] = []
+        expected_page = 1
+        while True:
+            page = PAGE_LINE.fullmatch(lines[-1])
+            if page is None or int(page.group(1)) != expected_page:
+                raise DeviceRefused(f"reading the words needs page {expected_page} with its 'Page P of N' line",
+                                    lines)
+            for line in lines[1:-1]:
+                number, _, word = line.partition(" ")
+                if number != str(len(words) + 1):
+                    raise DeviceRefused(f"word {len(words) + 1} is not where the pages put it", lines)
+                words.append(word)
+            if page.group(1) == page.group(2):
+                return words
+            self.hands.press(Button.CONFIRM)
+            expected_page += 1
+            lines = self._expect(WORDS_TITLE, self.screen(), "turning a page of words")
 
     def answer_checks(self, words: list[str], wrong: bool = False) -> list[str]:
         """Answer the mnemonic check from the written-down words (or deliberately wrong)."""

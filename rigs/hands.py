@@ -5,7 +5,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Callable
 
-from keybench.protocol.debuglink import Button, Op
+from keybench.protocol.debuglink import FB_HALF, Button, Op
 from keybench.protocol.status import PIN_WRONG_BASE, SW, describe
 from keybench.rigs.link import Link
 
@@ -16,7 +16,9 @@ SECRET_TITLES = ("Write down your words",)
 def describe_screen(lines: list[str]) -> str:
     """The whole screen on one line for a message, never the words of a secret screen."""
     if lines and lines[0].startswith(SECRET_TITLES):
-        return f"{lines[0]!r} (its {len(lines) - 1} lines of words hidden)"
+        page = f", {lines[-1]!r}" if len(lines) > 1 and lines[-1].startswith("Page ") else ""
+        hidden = len(lines) - 1 - bool(page)
+        return f"{lines[0]!r}{page} (its {hidden} lines of words hidden)"
     return " / ".join(repr(line) for line in lines)
 
 
@@ -37,6 +39,10 @@ class ActionRefused(AssertionError):
         super().__init__(f"the device refused {action}: {describe(sw)}; the screen shows {describe_screen(lines)}")
 
 
+class NoFramebuffer(RuntimeError):
+    """These hands cannot read the display's pixels (a bench operator), or the device answered a bad framebuffer."""
+
+
 class Hands(ABC):
     """Press a button, type into the current field, choose a menu item, read the screen.
 
@@ -55,6 +61,11 @@ class Hands(ABC):
 
     @abstractmethod
     def screen(self) -> list[str]: ...
+
+    def framebuffer(self) -> bytes:
+        """The display's 1024-byte framebuffer (docs/protocol.md 3, FRAMEBUFFER). Hands without a debug link
+        (a bench operator) cannot read pixels: they raise NoFramebuffer, which says so."""
+        raise NoFramebuffer(f"{type(self).__name__} cannot read the device's framebuffer: it needs a debug link")
 
     def wait_for_screen(self, text: str, timeout: float = 10.0) -> list[str]:
         """Wait until some screen line contains `text`; the screen is re-read on every look, up to `timeout`."""
@@ -92,3 +103,11 @@ class DebugLinkHands(Hands):
 
     def screen(self) -> list[str]:
         return self.link.debug_ok(Op.SCREEN).decode("utf-8", "replace").split("\n")
+
+    def framebuffer(self) -> bytes:
+        halves = [self.link.debug_ok(Op.FRAMEBUFFER, bytes([half])) for half in (0, 1)]
+        for half, data in enumerate(halves):
+            if len(data) != FB_HALF:
+                raise NoFramebuffer(f"the device answered FRAMEBUFFER half {half} with {len(data)} bytes, "
+                                    f"not {FB_HALF}")
+        return halves[0] + halves[1]

@@ -44,3 +44,22 @@ kb_firmware_tools() {
       >/dev/null 2>&1; then missing+=(clang libclang-rt-dev); fi
   if [ ${#missing[@]} -gt 0 ]; then kb_apt_install "${missing[@]}"; fi
 }
+
+# The Allure 3 command (npm package `allure`, a pinned version) for scripts/report, in a folder of its own under
+# build/tools (KB_TOOLS to share one elsewhere); Node.js and npm from Debian when missing. `--browser` also installs
+# Debian's Chromium, which tests/report loads the HTML report in.
+KB_ALLURE_VERSION=3.18.0
+kb_report_tools() {
+  local tools="${KB_TOOLS:-$KB_ROOT/build/tools}/allure-$KB_ALLURE_VERSION"
+  KB_ALLURE="$tools/node_modules/.bin/allure"
+  local missing=()
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+  if [ ${#missing[@]} -gt 0 ]; then kb_apt_install "${missing[@]}"; fi
+  if [ ! -x "$KB_ALLURE" ]; then
+    echo "keybench: installing allure@$KB_ALLURE_VERSION (npm) into $tools" >&2
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "allure@$KB_ALLURE_VERSION" >&2
+  fi
+  export KB_ALLURE
+}

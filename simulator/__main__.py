@@ -1,11 +1,11 @@
-"""python -m keybench.simulator serve --tcp 127.0.0.1:PORT [--seed N] [--idle-timeout SECONDS]"""
+"""python -m keybench.simulator serve --tcp 127.0.0.1:PORT [--seed N] [--idle-timeout SECONDS] [--devices N]"""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 
-from keybench.simulator import ble_serve
+from keybench.simulator import serve_ble
 from keybench.simulator.device import Device
 from keybench.simulator.server import host_port, run_server
 from keybench.simulator.tcp_server import DEFAULT_IDLE_TIMEOUT_S, serve_tcp
@@ -22,6 +22,13 @@ def seconds(text: str) -> float:
     return value
 
 
+def count(text: str) -> int:
+    """argparse type for --devices: a whole number from 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"wants a whole number from 1 to 64, got {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m keybench.simulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,14 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--idle-timeout", type=seconds, default=DEFAULT_IDLE_TIMEOUT_S, metavar="SECONDS",
                        help="close a client from which no byte arrived for this long, so it never blocks the "
                             f"next one (default {DEFAULT_IDLE_TIMEOUT_S:g})")
+    serve.add_argument("--devices", type=count, default=1, metavar="N",
+                       help="N identical devices behind the address, one per connected host, so pytest -n N "
+                            "gives each worker its own (default 1: a second host is told busy)")
     serve.add_argument("-v", "--verbose", action="store_true")
-    ble_serve.add_parser(sub)
+    serve_ble.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "serve-ble":
-        return ble_serve.run(args, parser)
+        return serve_ble.run(args, parser)
     host, port = args.tcp
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    return run_server(lambda: serve_tcp(Device(seed=args.seed), host, port, idle_timeout=args.idle_timeout,
+    devices = [Device(seed=args.seed) for _ in range(args.devices)]
+    return run_server(lambda: serve_tcp(devices, host, port, idle_timeout=args.idle_timeout,
                                         on_listening=lambda bound: print(f"listening on {host}:{bound}", flush=True)),
                       host, port)
 

@@ -23,7 +23,7 @@ class RobotError(AssertionError):
 
 @dataclass
 class SimulatedOperator:
-    peripheral: object = None  # a GattPeripheral; None: the asking target's (request.target.peripheral)
+    peripheral: object = None  # an ImKeyPeripheral (ble_gatt.py); None: the asking target's (request.target.peripheral)
     requests: list = field(default_factory=list)  # every OperatorRequest, in order
 
     def __call__(self, request) -> str:

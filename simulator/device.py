@@ -9,7 +9,7 @@ from keybench.protocol import debuglink
 from keybench.protocol.debuglink import Op
 from keybench.protocol.framing import Channel, ErrorCode, Frame, error_frame
 from keybench.protocol.status import SW
-from keybench.simulator import host_commands, keys
+from keybench.simulator import display, host_commands, keys
 from keybench.simulator.flash import Flash, PowerCut
 from keybench.simulator.rng import DeviceRng
 from keybench.simulator.storage import Key, RecordStore
@@ -138,6 +138,10 @@ class Device:
             self.off = True
             return error_frame(ErrorCode.POWERED_OFF, str(cut), frame.seq)
 
+    def framebuffer(self) -> bytes:
+        """What the display shows now (simulator/display.py)."""
+        return display.render(self.ui.lines(), self.ui.display_state())
+
     def debug(self, op: Op, arg: bytes) -> tuple[int, bytes]:
         if op is Op.PRESS:
             return self.ui.press(arg[0]), b""
@@ -147,6 +151,11 @@ class Device:
             return self.ui.choose(arg), b""
         if op is Op.SCREEN:
             return SW.OK, "\n".join(self.ui.lines()).encode()
+        if op is Op.FRAMEBUFFER:
+            if arg[0] > 1:
+                return SW.COMMAND_DATA_ERROR, b""
+            half = debuglink.FB_HALF
+            return SW.OK, self.framebuffer()[arg[0] * half:(arg[0] + 1) * half]
         if op in (Op.POWER_CYCLE, Op.POWER_ON):
             if op is Op.POWER_CYCLE or self.off:
                 self.boot()

@@ -9,6 +9,7 @@ from keybench.protocol.debuglink import MAX_TYPED, Button
 from keybench.protocol.imkey import Lifecycle
 from keybench.protocol.status import SW, pin_wrong
 from keybench.simulator import keys
+from keybench.simulator.display import DisplayState, Layout
 
 if TYPE_CHECKING:
     from keybench.simulator.device import Device
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 WORD_COUNT_TEXT = {str(n): n for n in keys.WORD_COUNTS}
 PIN_FORMAT = re.compile(r"[0-9]{6,8}")  # the only PINs SET_PIN accepts, so the only entries worth comparing
 BAD_PIN_FORMAT = "PIN must be 6 to 8 digits"
+WORDS_PER_PAGE = 6  # a mnemonic page: what the 128x64 display shows at once (docs/device.md)
 
 
 class Screen(enum.Enum):
@@ -35,6 +37,9 @@ class Screen(enum.Enum):
 
 INPUT_SCREENS = {Screen.SET_PIN, Screen.CONFIRM_PIN, Screen.LOCKED, Screen.WORD_COUNT, Screen.CHECK_WORD,
                  Screen.ENTER_WORD, Screen.RESET_PIN}
+# Input fields the display shows as '*': PINs, and words of a mnemonic (as secret as the PIN, and screen pictures
+# go into evidence folders and golden files).
+MASKED_FIELDS = INPUT_SCREENS - {Screen.WORD_COUNT}
 
 
 class Ui:
@@ -48,6 +53,7 @@ class Ui:
         self.words: list[str] = []
         self.checks: list[int] = []
         self.pending_pin = ""
+        self.page = 0  # SHOW_WORDS: the mnemonic page shown
 
     def _go(self, screen: Screen, note: str = "") -> None:
         self.screen, self.note, self.field = screen, note, ""
@@ -66,7 +72,9 @@ class Ui:
         if s is Screen.WORD_COUNT:
             return [self.flow, *note, "Number of words: 12 15 18 21 24"]
         if s is Screen.SHOW_WORDS:
-            return ["Write down your words", *(f"{i} {w}" for i, w in enumerate(self.words, 1))]
+            first = self.page * WORDS_PER_PAGE
+            shown = enumerate(self.words[first:first + WORDS_PER_PAGE], first + 1)
+            return ["Write down your words", *(f"{i} {w}" for i, w in shown), f"Page {self.page + 1} of {self.pages}"]
         if s is Screen.CHECK_WORD:
             return ["Check your words", *note, f"Word #{self.checks[0] + 1}"]
         if s is Screen.ENTER_WORD:
@@ -78,6 +86,21 @@ class Ui:
         if s is Screen.RESET_PIN:
             return ["Reset device", *note, "Enter PIN to erase everything", self._attempts_left()]
         return ["Binding code", self.dev.binding_code or ""]
+
+    @property
+    def pages(self) -> int:
+        return -(-len(self.words) // WORDS_PER_PAGE)
+
+    def display_state(self) -> DisplayState:
+        """What the display draws besides the lines: its layout, the input field (masked), the menu items."""
+        if self.screen is Screen.SHOW_WORDS:
+            return DisplayState(Layout.WORDS)
+        if self.screen is Screen.BIND_CODE:
+            return DisplayState(Layout.CODE)
+        field = None
+        if self.screen in INPUT_SCREENS:
+            field = "*" * len(self.field) if self.screen in MASKED_FIELDS else self.field
+        return DisplayState(Layout.TEXT, field, tuple(self.menu()))
 
     def menu(self) -> list[str]:
         if self.screen is Screen.HOME:
@@ -167,6 +190,9 @@ class Ui:
             return self._pin_attempt(field)
         elif s is Screen.WORD_COUNT:
             return self._word_count(field)
+        elif s is Screen.SHOW_WORDS and self.page + 1 < self.pages:
+            self.page += 1  # the next page of words
+            self._go(Screen.SHOW_WORDS)
         elif s is Screen.SHOW_WORDS:
             self.checks = self.dev.rng.check_positions(len(self.words))
             self._go(Screen.CHECK_WORD)
@@ -203,6 +229,7 @@ class Ui:
         self.word_count = count
         if self.flow == "Create wallet":
             self.words = keys.words_from_entropy(self.dev.rng.bytes(count * 4 // 3))
+            self.page = 0
             self._go(Screen.SHOW_WORDS)
         else:
             self.words = []

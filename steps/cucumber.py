@@ -121,7 +121,7 @@ def _phase_message(report: pytest.TestReport, call: pytest.CallInfo, config: pyt
     return None
 
 
-def _template(item: pytest.Item) -> ScenarioTemplate | None:
+def template_of(item: pytest.Item) -> ScenarioTemplate | None:
     """The scenario pytest-bdd made this test from, as written in its feature file; None for any other test."""
     return registry_get_safe(scenario_wrapper_template_registry, getattr(item, "obj", None))
 
@@ -159,7 +159,7 @@ def _timestamp(epoch: float | None) -> str | None:
 
 
 def _payload(item: pytest.Item) -> dict | None:
-    template = _template(item)
+    template = template_of(item)
     if template is None:
         return None  # not a scenario
     callspec = getattr(item, "callspec", None)

@@ -1,4 +1,5 @@
-"""One evidence folder per scenario: the APDU transcript, the debug-link log (secrets redacted), the rig.
+"""One evidence folder per scenario: the APDU transcript, the debug-link log (secrets redacted), the rig, and the
+screen's pictures (steps/screenshots.py writes those).
 
 Folders are unique per scenario (a readable name plus a hash of the full test id), and a run starts from an
 empty evidence folder, so evidence never mixes runs or scenarios.
@@ -41,6 +42,10 @@ class EvidenceRecorder:
         self._log(line)
         self.transcript.append(line)
 
+    def note(self, line: str) -> None:
+        """keybench's own line in the debug log (a picture written, a golden screen compared)."""
+        self._log(f"### {line}")
+
     def clear(self) -> None:
         self.transcript.clear()
         self.debug_log.clear()
@@ -75,6 +80,8 @@ class EvidenceRecorder:
         if ex.answer is None:
             return f"{op} {shown} -> !! {ex.error}"
         sw, data = ex.answer[:2].hex().upper(), ex.answer[2:]
+        if op == "FRAMEBUFFER":  # pixels, maybe of the words: they go to a picture (masked), never to the log
+            return f"{op} {shown} -> {sw} ({len(data)} bytes of pixels)"
         text = data.decode("utf-8", "replace")
         if op == "SCREEN" and text.startswith(SECRET_TITLES) and not self.show_secrets:
             text = f"{text.splitlines()[0]} / {REDACTED}"

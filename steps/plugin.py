@@ -14,12 +14,15 @@ from keybench.rigs.doctor import BROKEN, open_checked
 from keybench.rigs.operator import NeedsOperator
 from keybench.steps.context import ScenarioContext
 from keybench.steps.evidence import EvidenceFolderInUse, EvidenceRecorder, folder_name, start_run
+from keybench.steps.golden import GoldenScenario, scenario_slug
+from keybench.steps.screenshots import (COMPARE, RECORD, CameraSettings, GoldenSummary, ScreenCamera,
+                                        golden_folder_clashes, scenario_identity)
 from keybench.steps import verdict
 from keybench.steps.verdict import BENCH_BROKEN, keybench_run, uses_rig
 
 pytest_plugins = [f"keybench.steps.{name}" for name in (
     "pin_steps", "device_steps", "wallet_steps", "app_steps", "backup_steps",  # the step library
-    "cucumber", "tags", "collect", "suggest",  # the report, free tags, features by path, did-you-mean
+    "cucumber", "allure_report", "tags", "collect", "suggest",  # reports, free tags, features by path, did-you-mean
 )]
 
 SUITE_TAGS = {
@@ -39,7 +42,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--evidence", default=None, metavar="DIR",
                     help="write one evidence folder per scenario (transcript, debug log, rig) under DIR")
     group.addoption("--show-secrets", action="store_true",
-                    help="write PINs and mnemonic words into evidence logs (off by default)")
+                    help="write PINs and mnemonic words into evidence logs and unmask the words in screen "
+                         "pictures (off by default)")
+    group.addoption("--golden-run", action="store_true",
+                    help="record the golden screens of every scenario that runs and passes, into "
+                         "snapshots/<scenario>/ beside its feature file (replacing its old ones); without it, "
+                         "every screen is compared with its golden one and a difference fails the step")
+    group.addoption("--golden-strict", action="store_true",
+                    help="a scenario with no golden screens fails (by default it is not compared, and the run's "
+                         "summary lists it)")
     verdict.add_options(group)
 
 
@@ -51,12 +62,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{tag}: {what}")
     config.addinivalue_line("markers", f"{guard.WIPE_TAG}: wipes the device; on a physical rig only when its "
                                        "serial is in the rig file's allowed_serials")
+    if config.getoption("--golden-run") and config.getoption("--golden-strict"):
+        raise pytest.UsageError("--golden-run records golden screens, --golden-strict compares them: give one")
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(GoldenSummary(), "keybench-golden-summary")
     evidence = config.getoption("--evidence")
     if evidence and not hasattr(config, "workerinput"):  # the controller empties it once, before any worker
         try:
             start_run(Path(evidence))
         except EvidenceFolderInUse as exc:
             raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(tryfirst=True)  # every collected scenario, before -k and -m deselect some
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    clashes = golden_folder_clashes(items)
+    if clashes:
+        raise pytest.UsageError("keybench: two scenarios of one suite need different names (golden screens): "
+                                + "; ".join(clashes))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -95,7 +118,12 @@ def session_bench(rig: RigConfig, pytestconfig: pytest.Config):
     try:
         bench, info = open_checked(rig)  # the doctor's preflight: reachable, info APDUs, firmware version
     except RigError as exc:
-        pytest.exit(f"keybench: rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=BENCH_BROKEN)
+        if not hasattr(pytestconfig, "workerinput"):
+            pytest.exit(f"keybench: rig {rig.name!r} is not usable ({BROKEN}): {exc}", returncode=BENCH_BROKEN)
+        # An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR): its scenario is a BENCH
+        # ERROR (steps/verdict.py), the worker stops, and the controller ends the run with exit 3.
+        keybench_run(pytestconfig).open_error = f"rig {rig.name!r} is not usable: {exc}"
+        raise
     bench.info = info
     keybench_run(pytestconfig).bench = bench
     yield bench
@@ -104,6 +132,7 @@ def session_bench(rig: RigConfig, pytestconfig: pytest.Config):
 
 
 RECORDER = pytest.StashKey[EvidenceRecorder]()
+CAMERA = pytest.StashKey[ScreenCamera]()
 STEPS_BEFORE_BENCH = pytest.StashKey[list[str]]()
 
 
@@ -132,12 +161,59 @@ def bench(session_bench: Bench, request: pytest.FixtureRequest):
                              ("seed", str(session_bench.seed))]
     if folder:
         node.user_properties.append(("evidence", str(folder)))
+    camera = _camera(request, session_bench, recorder, folder)
     yield session_bench
     session_bench.link.listeners.remove(recorder)
+    if camera is not None:
+        node.user_properties.append((GoldenSummary.PROPERTY, camera.status))
     if folder:
         rig = session_bench.rig
         recorder.write(folder, f"rig={rig.name} target={rig.target} firmware={info.firmware_version} "
                                f"serial={info.serial} seed={session_bench.seed}\ntest={node.nodeid}")
+
+
+def _camera(request: pytest.FixtureRequest, bench: Bench, recorder: EvidenceRecorder,
+            folder: Path | None) -> ScreenCamera | None:
+    """The scenario's screen pictures and golden screens (steps/screenshots.py); None for a test that is no
+    scenario."""
+    identity = scenario_identity(request.node)
+    if identity is None:
+        return None
+    feature, name, example = identity
+    config = request.config
+    settings = CameraSettings(mode=RECORD if config.getoption("--golden-run") else COMPARE,
+                              strict=config.getoption("--golden-strict"),
+                              show_secrets=config.getoption("--show-secrets"), evidence=folder,
+                              root=config.rootpath)
+    title = f"{name} [{', '.join(f'{k}={v}' for k, v in example.items())}]" if example else name
+    camera = ScreenCamera(bench.hands, GoldenScenario.beside(feature, scenario_slug(name, example)),
+                          f"{title} ({feature.name}, rig {bench.rig.name}, seed {bench.seed})", settings,
+                          note=recorder.note, attach=_attach)
+    request.node.stash[CAMERA] = camera
+    return camera
+
+
+def _attach(path: Path, name: str) -> None:
+    """A picture into the Allure results, on the running step (nothing without --alluredir)."""
+    from keybench.steps.allure_report import attach_file  # here: allure_report imports this module
+
+    attach_file(path, name)
+
+
+@pytest.hookimpl(tryfirst=True)  # a golden screen that differs fails this step, before the reports call it passed
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature, scenario, step, step_func,
+                          step_func_args) -> None:
+    camera = request.node.stash.get(CAMERA, None)
+    if camera is not None:
+        camera.after_step(request.node.stash[RECORDER].steps, step.name, last_step=step is scenario.steps[-1])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature, scenario, step, step_func, step_func_args,
+                          exception: Exception) -> None:
+    camera = request.node.stash.get(CAMERA, None)
+    if camera is not None:
+        camera.after_failed_step(request.node.stash[RECORDER].steps, step.name)
 
 
 def pytest_bdd_before_step(request: pytest.FixtureRequest, step) -> None:

@@ -35,6 +35,7 @@ class KeybenchRun:
         self.rig_option: str = config.getoption("--rig")
         self.rig: RigConfig | None = None
         self.bench = None  # rigs.bench.Bench once the session opened it
+        self.open_error = ""  # an xdist worker's bench could not be opened (steps/plugin.py session_bench)
         self.missing_tool = ""  # --allow-missing-rig: why every scenario is skipped
         self.bench_error = ""
         self.rig_error = ""  # "<exit code> <line>", from xdist workers' reports
@@ -75,6 +76,10 @@ class KeybenchRun:
         """The rig file, the target's settings, the tools it needs (nothing starts): None, or (exit code, line)."""
         try:
             rig = self.load_rig()
+            workers = int(getattr(self.config, "workerinput", {}).get("workercount", 1))
+            if rig.physical and workers > 1:  # one device on the bench: the workers would talk over each other
+                return BAD_RIG_FILE, (f"keybench: rig {rig.name!r} is one physical device (physical = true), and "
+                                      f"{workers} xdist workers would share it: run it without -n")
             target = target_class(rig.target)(rig)
             target.check_tools()
             self.rig = dataclasses.replace(rig, capabilities=target.capabilities())  # e.g. a lab place's
@@ -95,8 +100,8 @@ class KeybenchRun:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        if report.failed and call.excinfo is not None and self.bench is not None and uses_rig(item):
-            broken = self.bench.health(call.excinfo.value)
+        if report.failed and call.excinfo is not None and uses_rig(item) and (self.bench or self.open_error):
+            broken = self.bench.health(call.excinfo.value) if self.bench else self.open_error
             if broken:
                 report.longrepr = f"{BENCH_ERROR}: {broken}"
                 report.user_properties.append(("bench_error", broken))

@@ -119,7 +119,7 @@ def test_ruff_reports_a_slip(tmp_path):
 def local_modules() -> list[str]:
     """Modules imported by file name from folders pytest or a script puts on sys.path (not distributions)."""
     names = {"tests"}
-    for folder in (ROOT / "tests", ROOT / "firmware" / "tools"):
+    for folder in (ROOT / "tests", ROOT / "firmware" / "tools", ROOT / "benchmarks"):
         for path in folder.rglob("*.py"):
             names.add(path.stem)
             names.update(parent.name for parent in path.parents if folder in parent.parents)

@@ -331,3 +331,13 @@ def test_an_imkey_account_offers_no_advanced_export_and_exists_only_once_paired(
     assert app.advanced_options(imkey.Aid.ETH) == ()
     assert app.advanced_options(imkey.Aid.BTC) == ()
     assert accounts.advanced_options("software", "ETH") != ()  # the table tells custody apart
+
+
+def test_a_seeded_app_creates_the_same_wallet_on_every_run_and_an_unseeded_one_does_not():
+    def created_words(entropy: bytes) -> str:
+        app = CompanionApp("phone 1", link=None, entropy=entropy)
+        return app.wallets.create("new", PASSWORD).backup_mnemonic(PASSWORD).reveal()
+
+    assert created_words(b"seed 1") == created_words(b"seed 1")
+    assert created_words(b"seed 1") != created_words(b"seed 2")
+    assert created_words(b"") != created_words(b"")

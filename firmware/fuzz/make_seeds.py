@@ -79,6 +79,10 @@ def device_seeds() -> dict[str, bytes]:
         "restore": bytes([1 | 4]) + b"".join(restore),
         "create": bytes([1 | 4]) + debug(Op.CHOOSE, b"Create wallet") + debug(Op.TYPE, b"12")
         + debug(Op.PRESS, b"\x01") + debug(Op.PRESS, b"\x01") + debug(Op.SCREEN),
+        "display": bytes([1 | 4]) + debug(Op.CHOOSE, b"Create wallet") + debug(Op.TYPE, b"24")
+        + debug(Op.FRAMEBUFFER, b"\x00") + debug(Op.PRESS, b"\x01") + debug(Op.FRAMEBUFFER, b"\x01")
+        + debug(Op.PRESS, b"\x01") + debug(Op.FRAMEBUFFER, b"\x02") + debug(Op.TYPE, b"\x01\x7f~ x")
+        + debug(Op.FRAMEBUFFER, b"\x01"),
         "wrong-pins": bytes([2]) + b"".join([debug(Op.TYPE, b"000000"), debug(Op.PRESS, b"\x01")] * 5),
         "bind": bytes([2 | 4 | 1 << 3]) + apdu(imkey.bind_check(app_pub)) + apdu(imkey.DISPLAY_BIND_CODE)
         + apdu(imkey.identity_verify(app_pub, bytes(48))),

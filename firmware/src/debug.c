@@ -15,6 +15,9 @@
 #include "sw.h"
 #include "ui.h"
 
+#include "display.h"
+#include "memzero.h"
+
 #define OP_PRESS 0x01
 #define OP_TYPE 0x02
 #define OP_CHOOSE 0x03
@@ -25,6 +28,7 @@
 #define OP_SEED_RNG 0x08
 #define OP_FACTORY_ERASE 0x09
 #define OP_STORAGE_WRITES 0x0A
+#define OP_FRAMEBUFFER 0x0B
 
 #define FREE_FORM (-1)
 
@@ -42,6 +46,7 @@ static const struct {
     [OP_SEED_RNG] = {"SEED_RNG", 8},
     [OP_FACTORY_ERASE] = {"FACTORY_ERASE", 0},
     [OP_STORAGE_WRITES] = {"STORAGE_WRITES", 0},
+    [OP_FRAMEBUFFER] = {"FRAMEBUFFER", 1},
 };
 
 /* protocol/debuglink.py split(): the message must name a known op with the right
@@ -129,6 +134,21 @@ int kb_debug_handle(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
         }
         kb_device_boot();
         return (int)put_sw(out, SW_OK);
+    }
+    case OP_FRAMEBUFFER: {
+        /* One half a request (00: rows 0-31, 01: rows 32-63): the whole and the SW exceed a frame's payload. */
+        static uint8_t fb[KB_FB_SIZE];
+        if (arg[0] > 1) {
+            return (int)put_sw(out, SW_COMMAND_DATA_ERROR);
+        }
+        if (cap < 2 + KB_FB_SIZE / 2) {
+            return (int)put_sw(out, SW_CONDITIONS_NOT_SATISFIED);
+        }
+        kb_ui_framebuffer(fb);
+        put_sw(out, SW_OK);
+        memcpy(out + 2, fb + arg[0] * (KB_FB_SIZE / 2), KB_FB_SIZE / 2);
+        kb_memzero(fb, sizeof fb); /* a page of words is drawn in it */
+        return 2 + KB_FB_SIZE / 2;
     }
     default: { /* OP_STORAGE_WRITES */
         uint32_t w = kb_flash_writes();

@@ -29,7 +29,7 @@ void kb_ui_show_binding_code(void)
     go(KB_SCR_BIND_CODE, NULL);
 }
 
-static int has_input(enum kb_screen s)
+int kb_ui_has_input(enum kb_screen s)
 {
     return s == KB_SCR_SET_PIN || s == KB_SCR_CONFIRM_PIN || s == KB_SCR_LOCKED ||
            s == KB_SCR_WORD_COUNT || s == KB_SCR_CHECK_WORD || s == KB_SCR_ENTER_WORD ||
@@ -40,7 +40,7 @@ uint16_t kb_ui_type(const uint8_t *text, size_t n)
 {
     size_t i;
 
-    if (!has_input(kb_ui.screen)) {
+    if (!kb_ui_has_input(kb_ui.screen)) {
         return SW_CONDITIONS_NOT_SATISFIED;
     }
     if (n > KB_MAX_TYPED) {
@@ -201,6 +201,7 @@ static uint16_t word_count(const char *f, size_t n)
     }
     kb_memzero(entropy, sizeof entropy);
     kb_memzero(m, sizeof m);
+    kb_ui.page = 0;
     go(KB_SCR_SHOW_WORDS, NULL);
     return SW_OK;
 }
@@ -291,6 +292,11 @@ static uint16_t confirm(const char *f, size_t n)
     case KB_SCR_WORD_COUNT:
         return word_count(f, n);
     case KB_SCR_SHOW_WORDS:
+        if ((kb_ui.page + 1) * KB_WORDS_PER_PAGE < kb_ui.nwords) {
+            kb_ui.page++; /* the next page of words */
+            go(KB_SCR_SHOW_WORDS, NULL);
+            return SW_OK;
+        }
         draw_checks();
         go(KB_SCR_CHECK_WORD, NULL);
         return SW_OK;

@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "display.h"
+
 #define KB_MAX_TYPED 64
+#define KB_WORDS_PER_PAGE 6 /* a mnemonic page: what the 128x64 display shows at once */
 
 enum kb_screen {
     KB_SCR_SET_PIN,
@@ -35,6 +38,7 @@ typedef struct {
     int word_count;
     uint16_t words[24];        /* word indexes: shown (create) or entered (restore) */
     int nwords;
+    int page;                  /* SHOW_WORDS: the mnemonic page shown, from 0 */
     int checks[2];             /* mnemonic-check positions still to ask, in order */
     int nchecks;
 } kb_ui_state;
@@ -50,6 +54,12 @@ void kb_ui_show_binding_code(void);
 /* The screen: lines joined by '\n', title first. Returns the length. */
 size_t kb_ui_render(char *out, size_t cap);
 uint8_t kb_ui_lifecycle(void);
+
+/* What the display shows now (display.c draws it). */
+void kb_ui_framebuffer(uint8_t fb[KB_FB_SIZE]);
+
+/* Whether a screen has an input field (TYPE fills it). */
+int kb_ui_has_input(enum kb_screen s);
 
 /* The menu items of the current screen; returns how many (0: no menu). */
 int kb_ui_menu(const char *const **items);

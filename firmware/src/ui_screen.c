@@ -3,6 +3,7 @@
 
 #include "bip39.h"
 #include "fmt.h"
+#include "memzero.h"
 #include "secrets.h"
 #include "ui.h"
 
@@ -99,15 +100,21 @@ size_t kb_ui_render(char *out, size_t cap)
         note(&f);
         line(&f, "Number of words: 12 15 18 21 24");
         break;
-    case KB_SCR_SHOW_WORDS:
+    case KB_SCR_SHOW_WORDS: {
+        int first = kb_ui.page * KB_WORDS_PER_PAGE;
         line(&f, "Write down your words");
-        for (i = 0; i < kb_ui.nwords; i++) {
+        for (i = first; i < kb_ui.nwords && i < first + KB_WORDS_PER_PAGE; i++) {
             kb_fmt_char(&f, '\n');
             kb_fmt_u32(&f, (uint32_t)i + 1);
             kb_fmt_char(&f, ' ');
             kb_fmt_str(&f, kb_bip39_words[kb_ui.words[i]]);
         }
+        line(&f, "Page ");
+        kb_fmt_u32(&f, (uint32_t)kb_ui.page + 1);
+        kb_fmt_str(&f, " of ");
+        kb_fmt_u32(&f, (uint32_t)((kb_ui.nwords + KB_WORDS_PER_PAGE - 1) / KB_WORDS_PER_PAGE));
         break;
+    }
     case KB_SCR_CHECK_WORD:
         line(&f, "Check your words");
         note(&f);
@@ -147,6 +154,38 @@ size_t kb_ui_render(char *out, size_t cap)
     }
     }
     return f.len;
+}
+
+/* The screen text of the longest screen (reset, with a note) is under 100 characters. */
+#define SCREEN_TEXT_MAX 256
+
+void kb_ui_framebuffer(uint8_t fb[KB_FB_SIZE])
+{
+    char text[SCREEN_TEXT_MAX], masked[KB_MAX_TYPED];
+    kb_display_state st = {KB_LAYOUT_TEXT, NULL, 0, NULL, 0};
+    size_t n = kb_ui_render(text, sizeof text);
+    enum kb_screen s = kb_ui.screen;
+
+    if (s == KB_SCR_SHOW_WORDS) {
+        st.layout = KB_LAYOUT_WORDS;
+    } else if (s == KB_SCR_BIND_CODE) {
+        st.layout = KB_LAYOUT_CODE;
+    } else if (kb_ui_has_input(s)) {
+        /* PINs and the words of a mnemonic show as '*' (screen pictures go into evidence and golden files);
+         * only the word count shows what was typed. */
+        if (s == KB_SCR_WORD_COUNT) {
+            st.field = kb_ui.field;
+        } else {
+            memset(masked, '*', kb_ui.field_len);
+            st.field = masked;
+        }
+        st.field_len = kb_ui.field_len;
+    }
+    if (st.layout == KB_LAYOUT_TEXT) {
+        st.menu_n = kb_ui_menu(&st.menu);
+    }
+    kb_display_render(fb, text, n, &st);
+    kb_memzero(text, sizeof text);
 }
 
 uint8_t kb_ui_lifecycle(void)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 from bip_utils import EthAddrEncoder, P2PKHAddrEncoder, P2SHAddrEncoder, P2WPKHAddrEncoder
 
@@ -30,7 +31,9 @@ class CompanionApp:
         # Imported here: that module imports AppError from this one.
         from keybench.rigs.app.software_wallet import SoftwareWallets
 
-        self.wallets = SoftwareWallets(self.storage)  # app-held wallets live in the phone's storage
+        # App-held wallets live in the phone's storage; with the rig seed their mnemonics and keystore salts are
+        # reproducible too, so a scenario's transcript is the same on every run (docs/architecture.md).
+        self.wallets = SoftwareWallets(self.storage, _SeededBytes(entropy + phone.encode()) if entropy else os.urandom)
 
     def reinstall(self) -> None:
         """Delete and install again: the phone's storage, key files included, is gone."""
@@ -115,3 +118,17 @@ def address_of(coin: Aid, path: str, pub: bytes) -> str:
     if path.startswith("m/49'"):  # BIP49: P2WPKH nested in P2SH
         return P2SHAddrEncoder.EncodeKey(pub, net_ver=b"\xc4" if testnet else b"\x05")
     return P2PKHAddrEncoder.EncodeKey(pub, net_ver=b"\x6f" if testnet else b"\x00")
+
+
+class _SeededBytes:
+    """A reproducible byte source for a seeded app: SHA-256 over the seed and a counter (test randomness only)."""
+
+    def __init__(self, seed: bytes):
+        self._seed, self._counter = hashlib.sha256(b"keybench-app-random" + seed).digest(), 0
+
+    def __call__(self, n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            self._counter += 1
+            out += hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
+        return out[:n]

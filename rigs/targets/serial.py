@@ -23,8 +23,9 @@ class SerialTarget(Target):
     _transport: SerialTransport | None = None
 
     def start(self) -> Transport:
+        # No drain here: the link's session sync (Bench.open) drains the line and reads a server's "busy" in it,
+        # which a drain would throw away (a second pytest -n worker on a one-device server must hear "busy").
         self._transport = SerialTransport(self.settings.url, self.settings.baudrate, self.settings.open_timeout)
-        self._transport.drain()
         return self._transport
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
-"""Helpers for the BLE transport tests: a simulated peripheral in its own Air, reached through bleak.
+"""Helpers for the BLE transport tests: a simulated peripheral on bumble's stack on its own virtual radio, reached
+through bleak and the bumble backend.
 
 The `kit` fixture that builds them is in conftest.py beside this file (a fixture imported into a test module
 would be shadowed by the tests' parameter of the same name, which ruff rightly reports as F811).
@@ -10,10 +11,11 @@ from pathlib import Path
 
 from keybench.rigs.ble.connection import BleConnection, BleSpec
 from keybench.rigs.ble.payload import ApduOverBle, FramesOverBle
-from keybench.rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+from keybench.rigs.ble.bumble_backend import BumbleBleakClient, BumbleBleakScanner, BumbleCentral
+from keybench.rigs.ble.loop import LoopThread
 from keybench.rigs.link import Link
-from keybench.simulator.ble_air import Air
-from keybench.simulator.ble_peripheral import GattPeripheral
+from keybench.simulator.ble_gatt import ImKeyPeripheral
+from keybench.simulator.ble_radio import VirtualRadio
 from keybench.simulator.device import Device
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,18 +29,19 @@ class BleKit:
 
     def __init__(self, *, mtu: int = 247, payload: str = "keybench-frames", require_bond: bool = True,
                  write_properties=("write", "write-without-response"), seed: int = 1, link_timeout: float = 5.0,
-                 **spec):
-        self.air = Air()
-        self.peripheral = GattPeripheral(Device(seed=seed), service_uuid=SERVICE, name="imKeyPro",
-                                         address=self.air.next_address(), payload=payload, max_mtu=mtu,
-                                         require_bond=require_bond, write_properties=tuple(write_properties))
-        self.air.add(self.peripheral)
+                 central_mtu: int = 517, **spec):
+        self.loop = LoopThread("keybench-ble-test")
+        self.peripheral = ImKeyPeripheral(Device(seed=seed), service_uuid=SERVICE, name="imKeyPro", payload=payload,
+                                          max_mtu=mtu, require_bond=require_bond,
+                                          write_properties=tuple(write_properties))
+        self.radio: VirtualRadio | None = None
+        self.central = BumbleCentral(self.loop.run(self._radio(), 10.0), max_mtu=central_mtu)
         defaults = dict(service_uuid=SERVICE, name="imKeyPro", scan_timeout=2.0, connect_timeout=2.0,
                         write_timeout=2.0)
         defaults.update(spec)
-        self.connection = BleConnection(BleSpec(**defaults),
-                                        client_kwargs={"backend": SimBleakClient, "sim": self.air},
-                                        scanner_kwargs={"backend": SimBleakScanner, "sim": self.air})
+        self.connection = BleConnection(BleSpec(**defaults), loop=self.loop,
+                                        client_kwargs={"backend": BumbleBleakClient, "bumble": self.central},
+                                        scanner_kwargs={"backend": BumbleBleakScanner, "bumble": self.central})
         self.payload = payload
         self.link_timeout = link_timeout
         self.link: Link | None = None
@@ -50,15 +53,25 @@ class BleKit:
         self.link = Link(transport, timeout=self.link_timeout)
         return self
 
-    def on_loop(self, fn, *args):
-        """Run a plain function on the BLE loop thread (where the peripheral lives) and return its result."""
-        async def call():
-            return fn(*args)
+    async def _radio(self):
+        self.radio = VirtualRadio()
+        self.peripheral.address = self.radio.next_address()
+        await self.radio.add(self.peripheral)
+        return self.radio.controller()
 
-        return self.connection.loop.run(call(), 5.0)
+    def on_loop(self, fn, *args):
+        """Run a plain function (or a coroutine function) on the BLE loop thread, where bumble lives."""
+        async def call():
+            result = fn(*args)
+            return await result if hasattr(result, "__await__") else result
+
+        return self.loop.run(call(), 5.0)
 
     def close(self) -> None:
         self.connection.close()
+        if self.loop.running:
+            self.loop.run(self.central.close(), 5.0)
+        self.loop.stop()
 
 
 class Script:

@@ -8,7 +8,7 @@ from keybench.rigs.ble.roundtrip import measure, percentile
 from keybench.rigs.config import RIGS_DIR, BadRigFile, RigConfig, RigError, load_rig, settings_from
 from keybench.rigs.registry import target_class
 from keybench.rigs.targets.ble import BleSettings, BleTarget
-from keybench.simulator.ble_peripheral import SERVICE_CANDIDATES
+from keybench.simulator.ble_gatt import SERVICE_CANDIDATES
 
 TEMPLATE = ROOT / "docs" / "rig-templates" / "bench-ble.toml"
 
@@ -51,6 +51,9 @@ def rig(settings: dict, capabilities=("power_cycle",)) -> RigConfig:
     ({"service_uuid": "fffd"}, (), "set name or address"),
     ({"name": "x", "service_uuid": "fffd", "write_mode": "fast"}, (), "write_mode 'fast'"),
     ({"name": "x", "service_uuid": "fffd", "fragment_size": 3}, (), "fragment_size 3"),
+    ({"name": "x", "service_uuid": "fffd", "hci": "usb:0", "simulator": "in-process"}, (), "hci 'usb:0' is for a real"),
+    ({"name": "x", "service_uuid": "fffd", "simulator": "udp://127.0.0.1:1"}, (), "simulator 'udp://127.0.0.1:1'"),
+    ({"name": "x", "service_uuid": "fffd", "simulator": "tcp://127.0.0.1"}, (), "simulator 'tcp://127.0.0.1', want"),
 ])
 def test_settings_checks(settings, capabilities, error):
     with pytest.raises(RigError, match=error):
@@ -65,7 +68,14 @@ def test_unknown_setting_is_named():
 def test_unreachable_device_is_a_rig_error():
     target = BleTarget(rig({"simulator": "tcp://127.0.0.1:9", "name": "imKeyPro", "service_uuid": "fffd",
                             "scan_timeout": 0.3}))
-    with pytest.raises(RigError, match="no BLE device named 'imKeyPro' advertised within 0.3 s"):
+    with pytest.raises(RigError, match="cannot open the HCI transport 'tcp-client:127.0.0.1:9'.*Connect call failed"):
+        target.start()
+
+
+def test_a_real_device_through_a_bumble_controller_that_is_not_there_is_a_rig_error():
+    target = BleTarget(rig({"hci": "usb:99", "name": "imKeyPro", "service_uuid": "fffd", "scan_timeout": 0.3}))
+    assert "through bumble on usb:99" in target.describe()
+    with pytest.raises(RigError, match="cannot open the HCI transport 'usb:99'"):
         target.start()
 
 

@@ -1,4 +1,5 @@
-"""The simulated peripheral in another process (`python -m keybench.simulator serve-ble`), reached over TCP."""
+"""The simulated peripheral in another process (`python -m keybench.simulator serve-ble`): the harness's bumble host
+reaches its virtual controller with HCI over TCP."""
 from __future__ import annotations
 
 import asyncio
@@ -16,18 +17,19 @@ from keybench.rigs.bench import Bench
 from keybench.rigs.config import load_rig
 from keybench.rigs.ble.connection import BleConnection, BleSpec
 from keybench.rigs.ble.payload import FramesOverBle
-from keybench.rigs.ble.sim_backend import SimBleakClient, SimBleakScanner
+from keybench.rigs.ble.bumble_backend import BumbleBleakClient, BumbleBleakScanner, BumbleCentral
+from keybench.rigs.ble.loop import LoopThread
 from keybench.rigs.link import Link
 from keybench.rigs.transport import TransportError
-from keybench.simulator.ble_peripheral import GattPeripheral
-from keybench.simulator.ble_serve import serve_ble
+from keybench.simulator.ble_gatt import ImKeyPeripheral
 from keybench.simulator.device import Device
+from keybench.simulator.serve_ble import serve_ble
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([PY, "-m", "keybench.simulator", "serve-ble", "--tcp", "127.0.0.1:0", "--seed", "1", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # "listening on 127.0.0.1:PORT as BLE peripheral ..."
+    line = proc.stdout.readline()  # "listening on 127.0.0.1:PORT (HCI over TCP) as BLE peripheral ..."
     if not line.startswith("listening on"):
         proc.kill()
         raise AssertionError(f"serve-ble did not start: {line!r} {proc.stderr.read()}")
@@ -80,9 +82,9 @@ def test_bench_over_tcp_to_a_second_process(server, tmp_path):
         bench.close()
 
 
-def test_feature_scenarios_over_tcp_at_20_byte_fragments(server, tmp_path):
+def test_every_feature_over_serve_ble_in_another_process_at_20_byte_fragments(server, tmp_path):
     _, port = server("--mtu", "23")
-    result = subprocess.run([PY, "-m", "pytest", "features/pin", "features/pairing", "-q", "-p", "no:randomly",
+    result = subprocess.run([PY, "-m", "pytest", "features", "-q", "-p", "no:randomly",
                              "--rig", rig_file(tmp_path, port)], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -107,7 +109,7 @@ def test_the_server_process_dying_is_a_clear_error_and_no_hang(server, tmp_path)
 @pytest.fixture
 def threaded_peripheral():
     """serve-ble in a thread of this process, so a test can reach into the peripheral (fault injection)."""
-    peripheral = GattPeripheral(Device(seed=1), service_uuid=SERVICE, name="imKeyPro", max_mtu=23)
+    peripheral = ImKeyPeripheral(Device(seed=1), service_uuid=SERVICE, name="imKeyPro", max_mtu=23)
     ready = threading.Event()
     port: list[int] = []
     stops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -129,10 +131,11 @@ def threaded_peripheral():
 
 def test_a_drop_mid_exchange_over_tcp(threaded_peripheral):
     peripheral, port = threaded_peripheral
-    sim = f"tcp://127.0.0.1:{port}"
+    loop = LoopThread("keybench-ble-test")
+    central = BumbleCentral(f"tcp-client:127.0.0.1:{port}")
     conn = BleConnection(BleSpec(service_uuid=SERVICE, name="imKeyPro", scan_timeout=2, connect_timeout=2),
-                         client_kwargs={"backend": SimBleakClient, "sim": sim},
-                         scanner_kwargs={"backend": SimBleakScanner, "sim": sim})
+                         client_kwargs={"backend": BumbleBleakClient, "bumble": central},
+                         scanner_kwargs={"backend": BumbleBleakScanner, "bumble": central}, loop=loop)
     conn.open()
     link = Link(FramesOverBle(conn), timeout=20.0)
     try:
@@ -143,8 +146,14 @@ def test_a_drop_mid_exchange_over_tcp(threaded_peripheral):
             link.apdu(imkey.SE_ID)
         assert time.monotonic() - start < 2.0
         assert len(link.apdu_ok(imkey.SE_ID)) == 16  # reconnected
+        peripheral.faults.drop_mid_answer = True  # a disconnect in the middle of a fragmented answer
+        with pytest.raises(TransportError, match="dropped while waiting for an answer"):
+            link.debug(Op.SCREEN)
+        assert link.debug_ok(Op.SCREEN).startswith(b"Set PIN")
     finally:
         conn.close()
+        loop.run(central.close(), 5.0)
+        loop.stop()
 
 
 def test_serve_ble_refuses_a_bad_address():

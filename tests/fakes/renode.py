@@ -8,7 +8,8 @@ connects. Given a device command (the host build of the firmware), StartEmulatio
 and a pause kills it: RAM lost, its storage file (the flash) kept, as `machine Reset` does in Renode.
 
 Run as a program it is a fake `renode` executable: `python tests/fakes/renode.py --disable-xwt
---robot-server-port P ...`; FAKE_RENODE_LOG names a JSON-lines file for its argv, TMPDIR and calls,
+--robot-server-port P ...`; FAKE_RENODE_LOG names a JSON-lines file for its argv, TMPDIR and calls ("%p" in it:
+the process id),
 FAKE_RENODE_DEVICE the device program, FAKE_RENODE_START_DELAY / FAKE_RENODE_CRASH simulate a slow or a
 broken install.
 """
@@ -271,7 +272,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int)
     parser.add_argument("--pid-file")
     args = parser.parse_args(argv)
-    log = Path(os.environ["FAKE_RENODE_LOG"]) if os.environ.get("FAKE_RENODE_LOG") else None
+    # "%p" in the log's name is this process's id: Renodes run side by side (pytest -n) each keep a log of their own.
+    log_name = os.environ.get("FAKE_RENODE_LOG", "").replace("%p", str(os.getpid()))
+    log = Path(log_name) if log_name else None
     tmpdir = Path(os.environ.get("TMPDIR", "/tmp"))
     if log is not None:
         with open(log, "a") as f:

@@ -154,7 +154,8 @@ def test_error_frame_from_the_host_gets_no_answer(dev):
     assert_still_serving(dev)
 
 
-@pytest.mark.parametrize("payload", [b"", b"\x00", b"\x0B", b"\x01", b"\x01\x01\x01", b"\x04\x00", b"\x08\x01"])
+@pytest.mark.parametrize("payload", [b"", b"\x00", b"\x0C", b"\x0B", b"\x0B\x00\x00", b"\x01", b"\x01\x01\x01",
+                                     b"\x04\x00", b"\x08\x01"])
 def test_malformed_debug_message_gets_error_05(dev, payload):
     raw = Raw(dev)
     data = Frame(Channel.DEBUG, 0x13, payload).encode()

@@ -53,7 +53,7 @@ def test_it_boots_under_qemu_and_rejects_every_debug_op(nodebug_elf):
     try:
         link.open_session()  # the SYNC channel is link layer, there in every build
         assert link.apdu(imkey.LIFECYCLE).sw == SW.OK
-        for op in [*Op, 0x00, 0x0B, 0xFF]:
+        for op in [*Op, 0x00, 0x0C, 0xFF]:
             for arg in (b"", b"\x01", b"\x00\x01", bytes(8)):
                 with pytest.raises(DeviceFrameError) as refused:
                     link.request(0x02, bytes([op]) + arg)

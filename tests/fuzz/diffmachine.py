@@ -1,7 +1,8 @@
 """The differential state machine (firmware/tools/difftest.py runs it; docs/fuzzing.md): host commands, button
 presses and typing, whole flows (PIN, create, restore, bind, reset), power cycles, power cuts inside writes, a
 killed process, session syncs and link garbage, sent to the simulator and to a firmware in lockstep; every answer
-frame, and the screen after every step, must be equal byte for byte. A mismatch shrinks to a short list of steps.
+frame, the screen and both framebuffer halves after every step must be equal byte for byte. A mismatch shrinks to a
+short list of steps.
 
 The simulator is the oracle the machine steers by: it knows the screen, the words to check and the binding code, so
 whole flows are single rules that reach deep states, and each run starts from a state its first rule chooses.
@@ -71,7 +72,20 @@ class DifferentialMachine(RuleBasedStateMachine):
         STATS["steps"] += 1
         STATS["frames into each side"] += 1 + (raw is None)
         assert want == got, f"sent {data.hex()}\n  sim: {want}\n  fw:  {got}"
+        self.compare_framebuffers(data)
         return want
+
+    def compare_framebuffers(self, after: bytes) -> None:
+        """Both halves of the display after every step, as whole frames of their own: the same pixels."""
+        for half in (0, 1):
+            self.seq = (self.seq + 1) % SENTINEL_SEQ
+            request = Frame(Channel.DEBUG, self.seq, bytes([Op.FRAMEBUFFER, half])).encode()
+            want, got = self.sim.exchange(request), self.fw.exchange(request)
+            STATS["framebuffer halves compared"] += 1
+            if want != got:
+                screen = want[-1][2][2:42] if want and len(want[-1]) == 3 else b""
+                raise AssertionError(f"framebuffer half {half} differs after sending {after.hex()} "
+                                     f"(the screen starts {screen!r}):\n  sim: {want}\n  fw:  {got}")
 
     def debug(self, op: Op, arg: bytes = b"") -> bytes:
         """Send a debug-link request; its status word (b'' if it got an error frame)."""
@@ -135,10 +149,10 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.on(Screen.HOME) and not self.dev.has_wallet)
     @rule(count=st.sampled_from(["12", "24", "15", "7"]), wrong_check=st.booleans(),
-          stop=st.none() | st.integers(0, 5))
+          stop=st.none() | st.integers(0, 6))
     def create_wallet(self, count, wrong_check, stop):
         steps = [lambda: self.debug(Op.CHOOSE, b"Create wallet"), lambda: self.debug(Op.TYPE, count.encode()),
-                 lambda: self.debug(Op.PRESS, b"\x01"), lambda: self.debug(Op.PRESS, b"\x01")]
+                 lambda: self.debug(Op.PRESS, b"\x01"), lambda: self.debug(Op.PRESS, b"\x01"), self.page_through]
         for step in steps[:stop]:
             step()
         for n in range(2 if stop is None else 0):
@@ -147,6 +161,12 @@ class DifferentialMachine(RuleBasedStateMachine):
             word = "zoo" if wrong_check and n == 1 else self.dev.ui.words[self.dev.ui.checks[0]]
             self.debug(Op.TYPE, word.encode())
             self.debug(Op.PRESS, b"\x01")
+
+    def page_through(self) -> None:
+        """The rest of the mnemonic's pages (six words each): CONFIRM until the check (docs/device.md)."""
+        for _ in range(4):
+            if self.on(Screen.SHOW_WORDS):
+                self.debug(Op.PRESS, b"\x01")
 
     @precondition(lambda self: self.on(Screen.HOME) and not self.dev.has_wallet)
     @rule(mnemonic=st.sampled_from(MNEMONICS), stop=st.none() | st.integers(0, 14), typo=st.none() | st.integers(0, 11))

@@ -1,6 +1,7 @@
 """The firmware answers exactly as the simulator does, under the Hypothesis state machine of diffmachine.py: host
 commands, button presses and typing, whole flows, power cycles, power cuts inside writes, a killed process, session
-syncs and link garbage, in lockstep on both; every answer frame and the screen after every step equal byte for byte.
+syncs and link garbage, in lockstep on both; every answer frame, the screen and the display's framebuffer after every
+step equal byte for byte.
 A mismatch fails with the shortest list of steps Hypothesis finds.
 
 Sizes come from the Hypothesis profile (ci: bounded; long: the campaign), or KB_DIFF_EXAMPLES / KB_DIFF_STEPS
@@ -27,6 +28,7 @@ def record_figures(kind: str) -> None:
     fuzzkit.COUNTS[f"differential runs, {kind}"] += difftest.STATS["examples"]
     fuzzkit.COUNTS[f"differential steps, {kind}"] += difftest.STATS["steps"]
     fuzzkit.COUNTS["frames into the simulator"] += difftest.STATS["frames into each side"]
+    fuzzkit.COUNTS[f"framebuffer halves compared, {kind}"] += difftest.STATS["framebuffer halves compared"]
     fuzzkit.COUNTS[f"frames into the firmware, {kind}"] += difftest.STATS["frames into each side"]
     if difftest.STATS["inter-byte timeouts"]:
         fuzzkit.COUNTS[f"inter-byte timeouts met, {kind}"] += difftest.STATS["inter-byte timeouts"]

@@ -3,6 +3,7 @@ stops only its own feature; a project that still binds features from a test modu
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 from qa_project import ROOT, collected, make_project, pytest_in, run
 
@@ -119,6 +120,8 @@ def test_keybench_run_runs_just_the_folder_with_the_reports(tmp_path):
     report = json.loads((folder / "build" / "cucumber.json").read_text())
     assert [feature["uri"] for feature in report] == ["features/other/outline.feature"]
     assert len([path for path in (folder / "build" / "evidence").iterdir() if path.is_dir()]) == 2
+    assert ET.parse(folder / "build" / "junit.xml").getroot().find("testsuite").get("tests") == "2"
+    assert len(list((folder / "build" / "allure-results").glob("*-result.json"))) == 2
 
 
 def test_the_repository_collects_each_scenario_once_whatever_the_paths():
