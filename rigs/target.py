@@ -51,6 +51,11 @@ class Target(ABC):
         switch cannot power_cycle). Asked once before the run; starts nothing."""
         return self.rig.capabilities
 
+    def one_device_per_worker(self) -> bool:
+        """Whether each pytest -n worker opening this rig gets a device of its own. Emulators and simulators start
+        one per worker; a physical bench (physical = true) has one device, which workers would talk over."""
+        return not self.rig.physical
+
     def survey(self) -> list[str]:
         """What the doctor reports about the bench before opening it (a lab's coordinator, places, holders,
         resources), one line each. Raises RigError when the bench cannot be reached. Default: nothing."""

@@ -76,11 +76,11 @@ class KeybenchRun:
         """The rig file, the target's settings, the tools it needs (nothing starts): None, or (exit code, line)."""
         try:
             rig = self.load_rig()
+            target = target_class(rig.target)(rig)
             workers = int(getattr(self.config, "workerinput", {}).get("workercount", 1))
-            if rig.physical and workers > 1:  # one device on the bench: the workers would talk over each other
+            if workers > 1 and not target.one_device_per_worker():  # the workers would talk over each other
                 return BAD_RIG_FILE, (f"keybench: rig {rig.name!r} is one physical device (physical = true), and "
                                       f"{workers} xdist workers would share it: run it without -n")
-            target = target_class(rig.target)(rig)
             target.check_tools()
             self.rig = dataclasses.replace(rig, capabilities=target.capabilities())  # e.g. a lab place's
         except RigUnavailable as exc:

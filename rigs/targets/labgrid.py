@@ -115,6 +115,10 @@ class LabgridTarget(Target):
     def _candidates(self, client) -> list:
         return [client.place(self.settings.place)] if self.settings.place else client.matching_places(self.tags)
 
+    def one_device_per_worker(self) -> bool:
+        """A filter reserves a different place for each worker; a named place is one device."""
+        return bool(self.settings.filter)
+
     def capabilities(self) -> frozenset[str]:
         """The rig file's, less power_cycle when a place that may be handed to us has no power resource.
         An unreachable coordinator changes nothing here: opening the rig then fails as a bench error."""

@@ -140,6 +140,14 @@ def test_a_place_whose_device_serial_is_not_allowed_is_never_wiped(sim_lab, tmp_
     assert sim_lab.holders()["sim-a"] == ""
 
 
+def test_a_rig_naming_one_place_refuses_parallel_workers_and_takes_no_lock(sim_lab, tmp_path):
+    rig = sim_lab.rig(tmp_path, "lab-sim", {"place": "sim-a"})
+    result = run_pytest("features/pin", "--rig", str(rig), "-n", "2", "-q", timeout=120)
+    assert result.returncode == 2, result.stdout[-3000:]
+    assert "2 xdist workers would share it: run it without -n" in result.stdout
+    assert sim_lab.holders() == {"sim-a": "", "sim-b": ""}
+
+
 def test_a_filter_whose_places_are_all_held_waits_then_names_every_holder(sim_lab, tmp_path):
     sim_lab.hold("sim-a", "alice")
     sim_lab.hold("sim-b", "bob")
