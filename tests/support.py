@@ -45,3 +45,22 @@ def write_rig(folder: Path, name: str, target: str, capabilities: list[str], set
 def run_pytest(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def fake_renode(folder: Path) -> tuple[Path, Path]:
+    """A `renode` executable in `folder` that runs the fake Renode (tests/fakes/renode.py), and the device it runs
+    behind its UART: the host build of the firmware. Skips the calling test when that build is not available."""
+    import stat
+
+    import pytest
+
+    sys.path.insert(0, str(ROOT / "firmware" / "tools"))
+    try:
+        from hostdev import build_host
+        device = build_host()
+    except (ImportError, FileNotFoundError, RuntimeError) as exc:
+        pytest.skip(f"the host build of the firmware (the fake Renode's machine) is not available: {exc}")
+    exe = folder / "renode"
+    exe.write_text(f"#!/bin/sh\nexec {sys.executable} {ROOT / 'tests' / 'fakes' / 'renode.py'} \"$@\"\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe, device

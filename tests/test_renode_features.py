@@ -3,18 +3,14 @@ through the renode target's code when the fake Renode (tests/fakes/renode.py) ru
 firmware behind its UART terminal (a pause kills it: RAM lost, storage file kept, like a Renode power cut)."""
 import os
 import re
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-from support import ROOT
+from support import ROOT, fake_renode
 
-sys.path.insert(0, str(ROOT / "firmware" / "tools"))
 
-FAKE = ROOT / "tests" / "fakes" / "renode.py"
 HINT = "the portable Linux package"
 
 
@@ -55,14 +51,7 @@ def test_with_allow_missing_rig_every_scenario_is_skipped_with_the_install_hint(
 
 
 def test_the_feature_suites_pass_through_the_renode_target(tmp_path):
-    try:
-        from hostdev import build_host
-        device = build_host()
-    except (ImportError, FileNotFoundError, RuntimeError) as exc:
-        pytest.skip(f"the host build of the firmware is not available: {exc}")
-    exe = tmp_path / "renode"
-    exe.write_text(f"#!/bin/sh\nexec {sys.executable} {FAKE} \"$@\"\n")
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    exe, device = fake_renode(tmp_path)
     env = dict(os.environ, RENODE=str(exe), FAKE_RENODE_DEVICE=str(device),
                FAKE_RENODE_LOG=str(tmp_path / "calls.jsonl"))
     result = pytest_run("features", "--rig", "renode-stm32f4", "-q", env=env)

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from collections import defaultdict
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, read_line, stop
+from support import ROOT, fake_renode, read_line, stop
 
 HERE = Path(__file__).resolve().parent
-FAKE_RENODE = ROOT / "tests" / "fakes" / "renode.py"
 WORKERS = 2
 RUN_TIMEOUT_S = 900  # the whole feature suite on a shared, loaded 2-core machine
 
@@ -129,15 +127,7 @@ def test_qemu_gives_each_worker_its_own_emulator(tmp_path):
 
 
 def test_renode_gives_each_worker_its_own_emulator(tmp_path):
-    sys.path.insert(0, str(ROOT / "firmware" / "tools"))
-    try:
-        from hostdev import build_host
-        device = build_host()
-    except (ImportError, FileNotFoundError, RuntimeError) as exc:
-        pytest.skip(f"the host build of the firmware (the fake Renode's machine) is not available: {exc}")
-    exe = tmp_path / "renode"
-    exe.write_text(f"#!/bin/sh\nexec {sys.executable} {FAKE_RENODE} \"$@\"\n")
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    exe, device = fake_renode(tmp_path)
     lines, _ = run_features("renode-stm32f4", tmp_path, env={
         "RENODE": str(exe), "FAKE_RENODE_DEVICE": str(device), "FAKE_RENODE_LOG": str(tmp_path / "renode-%p.jsonl")})
     devices = devices_by_worker(lines)
